@@ -1,0 +1,87 @@
+// sparkenv: isolated, reproducible Python environments for PySpark.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "command.h"
+
+namespace sparkenv::cli {
+
+int ExitCodeFor(const Error& error) {
+  switch (error.kind()) {
+    case ErrorKind::kInvalidInput:
+      return kExitUsage;
+    case ErrorKind::kInternal:
+      return kExitInternal;
+    case ErrorKind::kNotFound:
+    case ErrorKind::kIo:
+    case ErrorKind::kUnsatisfiable:
+      return kExitFailure;
+  }
+  return kExitInternal;
+}
+
+int ReportError(const Error& error) {
+  std::cerr << "sparkenv: error: " << error.message() << "\n";
+  return ExitCodeFor(error);
+}
+
+namespace {
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      {"target", "Describe the cluster's interpreter and platform (markers and tags)", SetupTarget},
+  };
+  return commands;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"sparkenv: isolated, reproducible Python environments for PySpark", "sparkenv"};
+  app.set_version_flag("--version", std::string("sparkenv ") + SPARKENV_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  std::function<int()> action;
+  for (const Command& command : Commands()) {
+    CLI::App* sub = app.add_subcommand(std::string(command.name), std::string(command.summary));
+    auto run = command.setup(sub);
+    sub->callback([&action, run] { action = run; });
+  }
+  CLI::App* help = app.add_subcommand("help", "Show help for sparkenv or one of its commands");
+  std::vector<std::string> help_topic;
+  help->add_option("command", help_topic, "Command to describe");
+  help->callback([&] {
+    action = [&]() {
+      if (help_topic.empty()) {
+        std::cout << app.help();
+        return kExitOk;
+      }
+      for (const Command& command : Commands()) {
+        if (command.name == help_topic[0]) {
+          std::cout << app.get_subcommand(help_topic[0])->help();
+          return kExitOk;
+        }
+      }
+      return ReportError(Error("unknown command '" + help_topic[0] + "'; run 'sparkenv help' for the list"));
+    };
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "sparkenv: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return action ? action() : kExitOk;
+}
+
+}  // namespace
+}  // namespace sparkenv::cli
+
+int main(int argc, char** argv) { return sparkenv::cli::Main(argc, argv); }
