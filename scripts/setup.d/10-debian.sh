@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libssl-dev
   openjdk-17-jdk-headless maven
-  python3-venv curl unzip procps psmisc
+  python3-venv curl unzip procps psmisc bc
 )
 missing=()
 for p in "${packages[@]}"; do
