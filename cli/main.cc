@@ -62,7 +62,8 @@ int Main(int argc, char** argv) {
           return kExitOk;
         }
       }
-      return ReportError(Error("unknown command '" + help_topic[0] + "'; run 'sparkenv help' for the list"));
+      return ReportError(
+          Error("unknown command '" + help_topic[0] + "'; run 'sparkenv help' for the list"));
     };
   });
 
@@ -84,4 +85,12 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace sparkenv::cli
 
-int main(int argc, char** argv) { return sparkenv::cli::Main(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return sparkenv::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    // No library module throws; this catches std::bad_alloc and CLI11 misuse.
+    std::cerr << "sparkenv: internal error: " << e.what() << "\n";
+    return sparkenv::cli::kExitInternal;
+  }
+}

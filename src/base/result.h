@@ -13,11 +13,11 @@ namespace sparkenv {
 // What went wrong, in words a user can act on. `kind` lets callers (the CLI)
 // map a failure to an exit code without parsing the message.
 enum class ErrorKind {
-  kInvalidInput,  // the user's input broke a rule (exit code 2)
-  kNotFound,      // a named thing does not exist (exit code 1)
-  kIo,            // the disk, the network or a child process failed (exit code 1)
-  kUnsatisfiable, // the inputs contradict each other (exit code 1)
-  kInternal,      // a bug in sparkenv (exit code 70)
+  kInvalidInput,   // the user's input broke a rule (exit code 2)
+  kNotFound,       // a named thing does not exist (exit code 1)
+  kIo,             // the disk, the network or a child process failed (exit code 1)
+  kUnsatisfiable,  // the inputs contradict each other (exit code 1)
+  kInternal,       // a bug in sparkenv (exit code 70)
 };
 
 class Error {
@@ -41,8 +41,8 @@ class Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}    // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
