@@ -47,8 +47,7 @@ inline std::string PackagingFixturePath(std::string_view file) {
 // "tables", ...}); parsed once per file and process. Null (and a test
 // failure) if the file is missing or not JSON.
 inline const nlohmann::json& LoadPackagingFile(std::string_view file) {
-  static std::map<std::string, nlohmann::json>* cache =
-      new std::map<std::string, nlohmann::json>();
+  static std::map<std::string, nlohmann::json>* cache = new std::map<std::string, nlohmann::json>();
   static const nlohmann::json kNull;
   const std::string path = PackagingFixturePath(file);
   auto it = cache->find(path);
@@ -83,8 +82,7 @@ inline const nlohmann::json& LoadPackagingTableObject(std::string_view file,
   auto it = tables.find(std::string(table));
   if (it == tables.end() || !it->is_object() || !it->contains("cases")) {
     ADD_FAILURE() << "packaging fixture table '" << table << "' is missing from '"
-                  << PackagingFixturePath(file)
-                  << "': re-run tests/fixtures/packaging/extract.py";
+                  << PackagingFixturePath(file) << "': re-run tests/fixtures/packaging/extract.py";
     return kNull;
   }
   return *it;
@@ -92,8 +90,7 @@ inline const nlohmann::json& LoadPackagingTableObject(std::string_view file,
 
 // The cases of one table: an array of rows, each an array with one value per
 // argname. Empty array (and a test failure) if the file or table is missing.
-inline nlohmann::json LoadPackagingTable(std::string_view file,
-                                         std::string_view table) {
+inline nlohmann::json LoadPackagingTable(std::string_view file, std::string_view table) {
   const nlohmann::json& t = LoadPackagingTableObject(file, table);
   if (t.is_null()) return nlohmann::json::array();
   return t["cases"];
@@ -101,13 +98,12 @@ inline nlohmann::json LoadPackagingTable(std::string_view file,
 
 // The computed expectations of one table, parallel to its cases. Empty array
 // (and a test failure) if the table has none.
-inline nlohmann::json LoadPackagingExpected(std::string_view file,
-                                            std::string_view table) {
+inline nlohmann::json LoadPackagingExpected(std::string_view file, std::string_view table) {
   const nlohmann::json& t = LoadPackagingTableObject(file, table);
   if (t.is_null()) return nlohmann::json::array();
   if (!t.contains("expected")) {
-    ADD_FAILURE() << "packaging fixture table '" << table << "' in '"
-                  << PackagingFixturePath(file) << "' has no computed 'expected'";
+    ADD_FAILURE() << "packaging fixture table '" << table << "' in '" << PackagingFixturePath(file)
+                  << "' has no computed 'expected'";
     return nlohmann::json::array();
   }
   return t["expected"];

@@ -14,9 +14,8 @@
 namespace sparkenv::testing {
 namespace {
 
-const std::vector<std::string> kFiles = {"version", "specifiers",   "markers",
-                                         "requirements", "utils", "tags",
-                                         "metadata"};
+const std::vector<std::string> kFiles = {"version", "specifiers", "markers", "requirements",
+                                         "utils",   "tags",       "metadata"};
 
 TEST(PackagingFixtures, EveryFileHasNonEmptyTables) {
   for (const std::string& file : kFiles) {
@@ -47,8 +46,7 @@ TEST(PackagingFixtures, EveryFileHasNonEmptyTables) {
 
 TEST(PackagingFixtures, NoUnknownFiles) {
   // Every *.json in the folder is one of kFiles (so none is silently unchecked).
-  for (const auto& entry :
-       std::filesystem::directory_iterator(PackagingFixtureDir())) {
+  for (const auto& entry : std::filesystem::directory_iterator(PackagingFixtureDir())) {
     if (entry.path().extension() != ".json") continue;
     const std::string stem = entry.path().stem().string();
     EXPECT_NE(std::find(kFiles.begin(), kFiles.end(), stem), kFiles.end())
@@ -67,9 +65,8 @@ TEST(PackagingFixtures, LoadsTablesTheOtherTestsUse) {
 
   EXPECT_FALSE(LoadPackagingTable("specifiers", "TestSpecifier.test_specifiers").empty());
   EXPECT_FALSE(LoadPackagingTable("markers", "TestMarker.test_evaluates").empty());
-  EXPECT_FALSE(LoadPackagingExpected("requirements",
-                                     "test_basic_valid_requirement_parsing")
-                   .empty());
+  EXPECT_FALSE(
+      LoadPackagingExpected("requirements", "test_basic_valid_requirement_parsing").empty());
   EXPECT_FALSE(LoadPackagingTable("utils", "test_parse_wheel_filename").empty());
 }
 
@@ -77,12 +74,10 @@ TEST(PackagingFixtures, MissingTableFailsTheTest) {
   // The helper must report a missing table as a failure, not return silently.
   // (EXPECT_NONFATAL_FAILURE needs gtest-spi.h.)
   nlohmann::json cases;
-  EXPECT_NONFATAL_FAILURE(
-      cases = LoadPackagingTable("version", "NoSuchTable"),
-      "packaging fixture table 'NoSuchTable' is missing");
+  EXPECT_NONFATAL_FAILURE(cases = LoadPackagingTable("version", "NoSuchTable"),
+                          "packaging fixture table 'NoSuchTable' is missing");
   EXPECT_TRUE(cases.empty());
-  EXPECT_NONFATAL_FAILURE(LoadPackagingFile("no_such_file"),
-                          "is missing: re-run");
+  EXPECT_NONFATAL_FAILURE(LoadPackagingFile("no_such_file"), "is missing: re-run");
 }
 
 }  // namespace
