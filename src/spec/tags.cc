@@ -29,7 +29,8 @@ bool IsTagWord(std::string_view s) {
 
 // Splits a (possibly compressed) tag into its three components, each a list
 // of members, checking every rule. `allow_sets` is false for a single tag.
-Result<std::vector<std::vector<std::string>>> SplitTag(std::string_view text, bool allow_sets) {
+Result<std::vector<std::vector<std::string>>> SplitTag(std::string_view text, bool allow_sets,
+                                                       bool validate_order) {
   std::vector<std::string> components = Split(text, '-');
   if (components.size() != 3) {
     return Error("invalid tag " + Quote(text) + ": " + std::string(kTagForm) + " (it has " +
@@ -44,7 +45,8 @@ Result<std::vector<std::vector<std::string>>> SplitTag(std::string_view text, bo
                    Quote(components[i]) +
                    " is a compressed set ('.'); a single tag was expected");
     }
-    for (const std::string& member : members) {
+    for (size_t m = 0; m < members.size(); ++m) {
+      const std::string& member = members[m];
       if (member.empty()) {
         return Error("invalid tag " + Quote(text) + ": empty " + kNames[i] + " component" +
                      (components[i].empty() ? std::string() : " in " + Quote(components[i])));
@@ -55,6 +57,10 @@ Result<std::vector<std::vector<std::string>>> SplitTag(std::string_view text, bo
                      (i == 0 ? " is not an identifier (ASCII letters, digits and '_', not "
                                "starting with a digit)"
                              : " may hold only ASCII letters, digits and '_'"));
+      }
+      if (validate_order && m > 0 && members[m - 1] > member) {
+        return Error("invalid tag " + Quote(text) + ": the compressed " + kNames[i] + " set " +
+                     Quote(components[i]) + " is not in sorted order (PEP 425)");
       }
     }
     out.push_back(std::move(members));
@@ -70,13 +76,13 @@ Tag::Tag(std::string_view interpreter, std::string_view abi, std::string_view pl
       platform_(ToLowerAscii(platform)) {}
 
 Result<Tag> Tag::Parse(std::string_view text) {
-  auto parts = SplitTag(text, /*allow_sets=*/false);
+  auto parts = SplitTag(text, /*allow_sets=*/false, /*validate_order=*/false);
   if (!parts) return parts.error();
   return Tag((*parts)[0][0], (*parts)[1][0], (*parts)[2][0]);
 }
 
-Result<std::vector<Tag>> Tag::ParseSet(std::string_view text) {
-  auto parts = SplitTag(text, /*allow_sets=*/true);
+Result<std::vector<Tag>> Tag::ParseSet(std::string_view text, bool validate_order) {
+  auto parts = SplitTag(text, /*allow_sets=*/true, validate_order);
   if (!parts) return parts.error();
   const auto& p = *parts;
   // Each factor is at most text.size(), so the product cannot overflow.

@@ -43,8 +43,10 @@ class Tag {
 
   // Parses a possibly compressed tag set "py2.py3-none-any" and returns its
   // tags in expansion order (interpreters outermost, platforms fastest),
-  // without duplicates. Same rules as Parse() for every member.
-  static Result<std::vector<Tag>> ParseSet(std::string_view text);
+  // without duplicates. Same rules as Parse() for every member. With
+  // `validate_order` the members of each component must also be sorted, as
+  // PEP 425 requires of wheel builders ("py2.py3", not "py3.py2").
+  static Result<std::vector<Tag>> ParseSet(std::string_view text, bool validate_order = false);
 
   // Builds a tag from parts that are known to be valid (generated tags).
   // Lower-cases them; does not validate.
