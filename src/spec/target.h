@@ -71,6 +71,7 @@ class Target {
 
   // sparkenv's target file format: {"markers": {...}, "tags": [...]}, keys
   // sorted, tags best first. FromJson(ToJson()) gives an equal target.
+  // `indent` spaces per level; a negative indent prints one line.
   std::string ToJson(int indent = 2) const;
 
  private:
