@@ -1,10 +1,11 @@
 // sparkenv target show: describe the cluster's interpreter (markers and tags).
+#include "spec/target.h"
+
 #include <algorithm>
 #include <iostream>
 #include <memory>
 
 #include "command.h"
-#include "spec/target.h"
 
 namespace sparkenv::cli {
 namespace {
@@ -47,26 +48,30 @@ void PrintHuman(const spec::Target& target) {
 
 }  // namespace
 
+void AddTargetOptions(CLI::App* app, spec::TargetOptions* options) {
+  app->add_option("--python", options->python,
+                  "Python version of the cluster's interpreter: X.Y or X.Y.Z (3.7 and later)");
+  app->add_option("--implementation", options->implementation,
+                  "Python implementation: cp (CPython, the default)");
+  app->add_option("--platform", options->platforms,
+                  "Platform tag of the cluster, e.g. manylinux_2_28_x86_64, musllinux_1_2_x86_64, "
+                  "macosx_11_0_arm64; repeat for more, best first")
+      ->allow_extra_args(false);
+  app->add_option("--abi", options->abi,
+                  "CPython ABI: cpXY (default), cpXYd (debug), cpXYt (free-threaded, 3.13+), "
+                  "cp37m (3.7)");
+  app->add_option("--target", options->target_file,
+                  "Target file (JSON) instead of the options above: the output of "
+                  "'sparkenv target show --json' or 'pex3 interpreter inspect --markers --tags'");
+}
+
 std::function<int()> SetupTarget(CLI::App* app) {
   app->require_subcommand(1);
   app->footer(std::string("Run 'sparkenv target show --help' for every option.\n\n") + kShowFooter);
   CLI::App* show =
       app->add_subcommand("show", "Print the marker environment and ordered tags of a target");
   auto args = std::make_shared<ShowArgs>();
-  show->add_option("--python", args->options.python,
-                   "Python version of the cluster's interpreter: X.Y or X.Y.Z (3.7 and later)");
-  show->add_option("--implementation", args->options.implementation,
-                   "Python implementation: cp (CPython, the default)");
-  show->add_option("--platform", args->options.platforms,
-                   "Platform tag of the cluster, e.g. manylinux_2_28_x86_64, musllinux_1_2_x86_64, "
-                   "macosx_11_0_arm64; repeat for more, best first")
-      ->allow_extra_args(false);
-  show->add_option("--abi", args->options.abi,
-                   "CPython ABI: cpXY (default), cpXYd (debug), cpXYt (free-threaded, 3.13+), "
-                   "cp37m (3.7)");
-  show->add_option("--target", args->options.target_file,
-                   "Target file (JSON) instead of the options above: the output of "
-                   "'sparkenv target show --json' or 'pex3 interpreter inspect --markers --tags'");
+  AddTargetOptions(show, &args->options);
   show->add_flag("--json", args->json,
                  "Print {\"markers\": {...}, \"tags\": [...]} (a target file) instead of text");
   show->footer(kShowFooter);

@@ -79,8 +79,8 @@ Result<Platform> Platform::Parse(std::string_view text) {
     std::string_view prefix;
     int minor;
   };
-  for (const Legacy& legacy : {Legacy{"manylinux1_", 5}, Legacy{"manylinux2010_", 12},
-                               Legacy{"manylinux2014_", 17}}) {
+  for (const Legacy& legacy :
+       {Legacy{"manylinux1_", 5}, Legacy{"manylinux2010_", 12}, Legacy{"manylinux2014_", 17}}) {
     if (!StartsWith(rest, legacy.prefix)) continue;
     std::string arch(rest.substr(legacy.prefix.size()));
     if (auto st = check_linux_arch(arch); !st) return st.error();
@@ -106,9 +106,9 @@ Result<Platform> Platform::Parse(std::string_view text) {
                      ": manylinux tags are manylinux_2_<glibc minor>_<arch>");
       }
       if (minor < MinGlibcMinor(arch)) {
-        return Error("platform tag " + Quote(text) + " is older than manylinux supports on " + arch +
-                     ": the oldest is manylinux_2_" + std::to_string(MinGlibcMinor(arch)) + "_" +
-                     arch);
+        return Error("platform tag " + Quote(text) + " is older than manylinux supports on " +
+                     arch + ": the oldest is manylinux_2_" + std::to_string(MinGlibcMinor(arch)) +
+                     "_" + arch);
       }
     } else if (major != 1) {
       return Error("unsupported musl version " + std::to_string(major) + "." +

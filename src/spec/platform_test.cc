@@ -46,7 +46,8 @@ TEST(PlatformTest, ErrorsNameTheTagAndTheRule) {
             "unknown platform tag 'win_amd64': expected manylinux_2_<glibc minor>_<arch>, "
             "musllinux_1_<musl minor>_<arch>, linux_<arch> or macosx_<major>_<minor>_<arch>, e.g. "
             "'manylinux_2_28_x86_64'");
-  EXPECT_EQ(ParseError("manylinux_2_x86_64").substr(0, 42), "unknown platform tag 'manylinux_2_x86_64':");
+  EXPECT_EQ(ParseError("manylinux_2_x86_64").substr(0, 42),
+            "unknown platform tag 'manylinux_2_x86_64':");
   EXPECT_EQ(ParseError("manylinux_3_1_x86_64"),
             "unsupported glibc version 3.1 in platform tag 'manylinux_3_1_x86_64': manylinux tags "
             "are manylinux_2_<glibc minor>_<arch>");

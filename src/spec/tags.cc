@@ -9,7 +9,8 @@
 namespace sparkenv::spec {
 namespace {
 
-constexpr std::string_view kTagForm = "expected INTERPRETER-ABI-PLATFORM, e.g. 'cp311-cp311-manylinux_2_17_x86_64'";
+constexpr std::string_view kTagForm =
+    "expected INTERPRETER-ABI-PLATFORM, e.g. 'cp311-cp311-manylinux_2_17_x86_64'";
 
 bool IsIdentifier(std::string_view s) {
   if (s.empty() || IsAsciiDigit(s[0])) return false;
@@ -42,8 +43,7 @@ Result<std::vector<std::vector<std::string>>> SplitTag(std::string_view text, bo
     std::vector<std::string> members = Split(components[i], '.');
     if (!allow_sets && members.size() > 1) {
       return Error("invalid tag " + Quote(text) + ": the " + kNames[i] + " " +
-                   Quote(components[i]) +
-                   " is a compressed set ('.'); a single tag was expected");
+                   Quote(components[i]) + " is a compressed set ('.'); a single tag was expected");
     }
     for (size_t m = 0; m < members.size(); ++m) {
       const std::string& member = members[m];
@@ -88,9 +88,9 @@ Result<std::vector<Tag>> Tag::ParseSet(std::string_view text, bool validate_orde
   // Each factor is at most text.size(), so the product cannot overflow.
   size_t count = p[0].size() * p[1].size() * p[2].size();
   if (count > kMaxSetSize) {
-    return Error("invalid tag " + Quote(text.substr(0, 200)) + ": the compressed tag set expands to " +
-                 std::to_string(count) + " tags, more than the limit of " +
-                 std::to_string(kMaxSetSize));
+    return Error("invalid tag " + Quote(text.substr(0, 200)) +
+                 ": the compressed tag set expands to " + std::to_string(count) +
+                 " tags, more than the limit of " + std::to_string(kMaxSetSize));
   }
   std::vector<Tag> out;
   std::unordered_set<Tag, TagHash> seen;

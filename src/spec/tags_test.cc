@@ -46,15 +46,17 @@ TEST(TagTest, ParseErrorsNameTheTagAndTheRule) {
   EXPECT_EQ(ParseError("py2.py3-none-any"),
             "invalid tag 'py2.py3-none-any': the interpreter 'py2.py3' is a compressed set ('.'); "
             "a single tag was expected");
-  EXPECT_EQ(SetError("py3.-none-any"), "invalid tag 'py3.-none-any': empty interpreter component in 'py3.'");
+  EXPECT_EQ(SetError("py3.-none-any"),
+            "invalid tag 'py3.-none-any': empty interpreter component in 'py3.'");
 }
 
 TEST(TagTest, ParseSetExpandsInOrderWithoutDuplicates) {
   auto tags = Tag::ParseSet("py2.py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64");
   ASSERT_TRUE(tags.ok());
-  EXPECT_EQ(Strings(*tags), (std::vector<std::string>{
-                                "py2-none-manylinux_2_17_x86_64", "py2-none-manylinux2014_x86_64",
-                                "py3-none-manylinux_2_17_x86_64", "py3-none-manylinux2014_x86_64"}));
+  EXPECT_EQ(Strings(*tags),
+            (std::vector<std::string>{
+                "py2-none-manylinux_2_17_x86_64", "py2-none-manylinux2014_x86_64",
+                "py3-none-manylinux_2_17_x86_64", "py3-none-manylinux2014_x86_64"}));
   auto dup = Tag::ParseSet("py3.PY3-none-any");
   ASSERT_TRUE(dup.ok());
   EXPECT_EQ(Strings(*dup), (std::vector<std::string>{"py3-none-any"}));
@@ -80,7 +82,8 @@ TEST(TagTest, ParseSetHasALimit) {
 }
 
 TEST(RankedTagsTest, RanksFirstOccurrence) {
-  RankedTags ranked({Tag("cp311", "cp311", "x"), Tag("py3", "none", "any"), Tag("cp311", "cp311", "x")});
+  RankedTags ranked(
+      {Tag("cp311", "cp311", "x"), Tag("py3", "none", "any"), Tag("cp311", "cp311", "x")});
   EXPECT_EQ(ranked.size(), 2u);
   EXPECT_EQ(ranked.Rank(Tag("cp311", "cp311", "x")), 0u);
   EXPECT_EQ(ranked.Rank(Tag("py3", "none", "any")), 1u);
@@ -92,10 +95,9 @@ TEST(RankedTagsTest, RanksFirstOccurrence) {
 
 // packaging tests/test_tags.py TestCPythonTags.test_all_args (3.11 and 3.13t).
 TEST(CpythonTagsTest, MatchesPackagingAllArgs) {
-  std::vector<std::string> expected = {"cp311-cp311d-plat1", "cp311-cp311d-plat2",
-                                       "cp311-cp311-plat1",  "cp311-cp311-plat2",
-                                       "cp311-abi3-plat1",   "cp311-abi3-plat2",
-                                       "cp311-none-plat1",   "cp311-none-plat2"};
+  std::vector<std::string> expected = {
+      "cp311-cp311d-plat1", "cp311-cp311d-plat2", "cp311-cp311-plat1", "cp311-cp311-plat2",
+      "cp311-abi3-plat1",   "cp311-abi3-plat2",   "cp311-none-plat1",  "cp311-none-plat2"};
   for (int minor = 10; minor >= 2; --minor) {
     for (const char* plat : {"plat1", "plat2"}) {
       expected.push_back("cp3" + std::to_string(minor) + "-abi3-" + plat);
@@ -117,7 +119,8 @@ TEST(CpythonTagsTest, OldVersions) {
             (std::vector<std::string>{"cp33-cp33-plat", "cp33-abi3-plat", "cp33-none-plat",
                                       "cp32-abi3-plat"}));
   for (const auto& abis : std::vector<std::vector<std::string>>{{}, {"abi3"}, {"none"}}) {
-    EXPECT_EQ(Strings(CpythonTags(3, 0, abis, {"any"})), (std::vector<std::string>{"cp30-none-any"}));
+    EXPECT_EQ(Strings(CpythonTags(3, 0, abis, {"any"})),
+              (std::vector<std::string>{"cp30-none-any"}));
   }
 }
 

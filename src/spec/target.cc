@@ -15,11 +15,17 @@ namespace {
 using nlohmann::json;
 
 // The PEP 508 marker variables; a target file must give every one.
-constexpr std::string_view kMarkerNames[] = {
-    "implementation_name", "implementation_version", "os_name",
-    "platform_machine",    "platform_python_implementation",
-    "platform_release",    "platform_system",        "platform_version",
-    "python_full_version", "python_version",         "sys_platform"};
+constexpr std::string_view kMarkerNames[] = {"implementation_name",
+                                             "implementation_version",
+                                             "os_name",
+                                             "platform_machine",
+                                             "platform_python_implementation",
+                                             "platform_release",
+                                             "platform_system",
+                                             "platform_version",
+                                             "python_full_version",
+                                             "python_version",
+                                             "sys_platform"};
 
 constexpr std::string_view kFileForms =
     "expected sparkenv's format {\"markers\": {...}, \"tags\": [...]} (as 'sparkenv target show "
@@ -107,14 +113,16 @@ std::string KindName(const Platform& p) {
 Result<Target> Target::Declare(const TargetOptions& options) {
   if (auto st = CheckImplementation(options.implementation); !st) return st.error();
   if (options.python.empty()) {
-    return Error("--python is required to declare a target: give the cluster's Python version, "
-                 "e.g. --python 3.11");
+    return Error(
+        "--python is required to declare a target: give the cluster's Python version, "
+        "e.g. --python 3.11");
   }
   auto version = ParsePythonVersion(options.python);
   if (!version) return version.error();
   if (options.platforms.empty()) {
-    return Error("--platform is required to declare a target: name the cluster's platform, "
-                 "e.g. --platform manylinux_2_28_x86_64");
+    return Error(
+        "--platform is required to declare a target: name the cluster's platform, "
+        "e.g. --platform manylinux_2_28_x86_64");
   }
   auto abis = CpythonAbis(*version, options.abi);
   if (!abis) return abis.error();
@@ -125,14 +133,13 @@ Result<Target> Target::Declare(const TargetOptions& options) {
     if (!platform) return platform.error();
     if (!platforms.empty()) {
       const Platform& first = platforms.front();
-      bool same_os = (first.kind() == PlatformKind::kMacos) ==
-                     (platform->kind() == PlatformKind::kMacos);
+      bool same_os =
+          (first.kind() == PlatformKind::kMacos) == (platform->kind() == PlatformKind::kMacos);
       if (!same_os || first.arch() != platform->arch()) {
         return Error("platform " + Quote(text) + " conflicts with " +
                      Quote(options.platforms.front()) +
-                     ": every --platform must describe the same machine (" + KindName(first) +
-                     " " + first.arch() + " vs " + KindName(*platform) + " " +
-                     platform->arch() + ")");
+                     ": every --platform must describe the same machine (" + KindName(first) + " " +
+                     first.arch() + " vs " + KindName(*platform) + " " + platform->arch() + ")");
       }
     }
     platforms.push_back(std::move(*platform));
@@ -185,9 +192,10 @@ Result<Target> Target::FromJson(std::string_view text, std::string_view source) 
     in >> root;
     in >> std::ws;
     if (in.peek() != std::char_traits<char>::eof()) {
-      return Error(where + " holds more than one JSON value: a target file describes one "
-                           "interpreter ('pex3 interpreter inspect' prints one object per "
-                           "interpreter)");
+      return Error(where +
+                   " holds more than one JSON value: a target file describes one "
+                   "interpreter ('pex3 interpreter inspect' prints one object per "
+                   "interpreter)");
     }
   } catch (const json::exception& e) {
     std::string message = e.what();

@@ -25,13 +25,17 @@ std::string JsonError(std::string_view text) {
 TEST(TargetTest, DeclaredMarkers) {
   auto t = Target::Declare(Options("3.11", {"manylinux_2_28_x86_64"}));
   ASSERT_TRUE(t.ok()) << t.error().message();
-  MarkerEnvironment expected = {
-      {"implementation_name", "cpython"},   {"implementation_version", "3.11.0"},
-      {"os_name", "posix"},                 {"platform_machine", "x86_64"},
-      {"platform_python_implementation", "CPython"},
-      {"platform_release", ""},             {"platform_system", "Linux"},
-      {"platform_version", ""},             {"python_full_version", "3.11.0"},
-      {"python_version", "3.11"},           {"sys_platform", "linux"}};
+  MarkerEnvironment expected = {{"implementation_name", "cpython"},
+                                {"implementation_version", "3.11.0"},
+                                {"os_name", "posix"},
+                                {"platform_machine", "x86_64"},
+                                {"platform_python_implementation", "CPython"},
+                                {"platform_release", ""},
+                                {"platform_system", "Linux"},
+                                {"platform_version", ""},
+                                {"python_full_version", "3.11.0"},
+                                {"python_version", "3.11"},
+                                {"sys_platform", "linux"}};
   EXPECT_EQ(t->markers(), expected);
 
   auto mac = Target::Declare(Options("3.12.4", {"macosx_14_0_arm64"}));
@@ -53,7 +57,8 @@ TEST(TargetTest, DeclaredTagsOrder) {
   EXPECT_EQ(tags[17].ToString(), "cp311-abi3-manylinux_2_17_x86_64");
   EXPECT_EQ(tags.back().ToString(), "py30-none-any");
   EXPECT_EQ(t->Rank(*Tag::Parse("cp311-cp311-manylinux_2_17_x86_64")), 0u);
-  EXPECT_EQ(t->Rank(*Tag::Parse("cp311-none-any")), t->Rank(*Tag::Parse("py311-none-any")).value() - 1);
+  EXPECT_EQ(t->Rank(*Tag::Parse("cp311-none-any")),
+            t->Rank(*Tag::Parse("py311-none-any")).value() - 1);
   EXPECT_EQ(t->Rank(*Tag::Parse("cp312-cp312-manylinux_2_17_x86_64")), std::nullopt);
   EXPECT_EQ(t->Rank(*Tag::Parse("cp311-cp311-manylinux_2_28_x86_64")), std::nullopt);
 }
@@ -134,12 +139,14 @@ TEST(TargetTest, JsonErrors) {
   EXPECT_EQ(JsonError("{\"tags\": [], \"markers\": {}}"),
             "target file 't.json': \"markers\" has no 'implementation_name': every PEP 508 marker "
             "variable must be given (use \"\" when unknown)");
-  EXPECT_EQ(JsonError("{\"tags\": [1], \"markers\": {}}").find("target file 't.json': \"markers\" has no '"),
+  EXPECT_EQ(JsonError("{\"tags\": [1], \"markers\": {}}")
+                .find("target file 't.json': \"markers\" has no '"),
             0u);
-  EXPECT_EQ(JsonError("\"x\""),
-            "target file 't.json' must hold a JSON object, not string: expected sparkenv's format "
-            "{\"markers\": {...}, \"tags\": [...]} (as 'sparkenv target show --json' prints) or the "
-            "output of 'pex3 interpreter inspect --markers --tags'");
+  EXPECT_EQ(
+      JsonError("\"x\""),
+      "target file 't.json' must hold a JSON object, not string: expected sparkenv's format "
+      "{\"markers\": {...}, \"tags\": [...]} (as 'sparkenv target show --json' prints) or the "
+      "output of 'pex3 interpreter inspect --markers --tags'");
   auto t = Target::Declare(Options("3.11", {"linux_x86_64"}));
   std::string json = t->ToJson(-1);
   std::string empty_tags = json.substr(0, json.find("\"tags\":")) + "\"tags\":[]}";

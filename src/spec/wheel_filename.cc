@@ -65,8 +65,10 @@ Result<WheelFilename> WheelFilename::Parse(std::string_view filename, bool valid
 
   std::vector<std::string> parts = Split(stem, '-');
   if (parts.size() != 5 && parts.size() != 6) {
-    return Error(where + "expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl, which has 5 or 6 "
-                         "'-'-separated parts, not " + std::to_string(parts.size()));
+    return Error(where +
+                 "expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl, which has 5 or 6 "
+                 "'-'-separated parts, not " +
+                 std::to_string(parts.size()));
   }
   const std::string& name_part = parts[0];
   if (name_part.empty()) return Error(where + "the project name is empty");

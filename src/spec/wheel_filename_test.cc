@@ -18,7 +18,8 @@ std::string SdistError(std::string_view filename) {
 }
 
 TEST(WheelFilenameTest, ParsesAllParts) {
-  auto w = WheelFilename::Parse("Some_Package-1.0.post1-42abc-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
+  auto w = WheelFilename::Parse(
+      "Some_Package-1.0.post1-42abc-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
   ASSERT_TRUE(w.ok()) << w.error().message();
   EXPECT_EQ(w->name(), "some-package");
   EXPECT_EQ(w->version().ToString(), "1.0.post1");
@@ -27,8 +28,9 @@ TEST(WheelFilenameTest, ParsesAllParts) {
   EXPECT_EQ(w->build()->suffix, "abc");
   ASSERT_EQ(w->tags().size(), 2u);
   EXPECT_EQ(w->tags()[0].ToString(), "cp311-cp311-manylinux_2_17_x86_64");
-  EXPECT_EQ(w->ToString(),
-            "Some_Package-1.0.post1-42abc-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
+  EXPECT_EQ(
+      w->ToString(),
+      "Some_Package-1.0.post1-42abc-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl");
   EXPECT_EQ(*WheelFilename::Parse(w->ToString()), *w);
 
   auto plain = WheelFilename::Parse("foo-2-py2.py3-none-any.whl");
@@ -89,9 +91,10 @@ TEST(WheelFilenameTest, ErrorsNameTheFilenameAndTheRule) {
   EXPECT_EQ(WheelError("foo-1.0-py3.-none-any.whl"),
             "invalid wheel filename 'foo-1.0-py3.-none-any.whl': invalid tag 'py3.-none-any': "
             "empty interpreter component in 'py3.'");
-  EXPECT_EQ(WheelError("foo-1.0-py3.py2-none-any.whl", true),
-            "invalid wheel filename 'foo-1.0-py3.py2-none-any.whl': invalid tag 'py3.py2-none-any': "
-            "the compressed interpreter set 'py3.py2' is not in sorted order (PEP 425)");
+  EXPECT_EQ(
+      WheelError("foo-1.0-py3.py2-none-any.whl", true),
+      "invalid wheel filename 'foo-1.0-py3.py2-none-any.whl': invalid tag 'py3.py2-none-any': "
+      "the compressed interpreter set 'py3.py2' is not in sorted order (PEP 425)");
   std::string version_error = WheelError("foobar-1.x-py3-none-any.whl");
   EXPECT_EQ(version_error.substr(0, 62),
             "invalid wheel filename 'foobar-1.x-py3-none-any.whl': invalid ");

@@ -222,7 +222,8 @@ const std::map<std::string, std::function<void(const std::string&)>>& Handlers()
        }},
       // The musllinux part of _linux_platforms; the test's stacked decorators
       // (native_arch, cross32_arch, musl_version) x (cross32) are combined here.
-      {"TestManylinuxPlatform.test_linux_platforms_musllinux[native_arch,cross32_arch,musl_version]",
+      {"TestManylinuxPlatform.test_linux_platforms_musllinux[native_arch,cross32_arch,musl_"
+       "version]",
        [](const std::string& table) {
          const json cross = LoadPackagingTable(
              kFile, "TestManylinuxPlatform.test_linux_platforms_musllinux[cross32]");
@@ -237,8 +238,8 @@ const std::map<std::string, std::function<void(const std::string&)>>& Handlers()
              std::vector<std::string> expected;
              for (const std::string& a : archs) {
                for (int m = minor; m >= 0; --m) {
-                 expected.push_back("musllinux_" + std::to_string(major) + "_" +
-                                    std::to_string(m) + "_" + a);
+                 expected.push_back("musllinux_" + std::to_string(major) + "_" + std::to_string(m) +
+                                    "_" + a);
                }
              }
              EXPECT_EQ(MusllinuxPlatforms(major, minor, archs), expected) << row.dump();
@@ -270,8 +271,7 @@ const std::map<std::string, std::function<void(const std::string&)>>& Handlers()
       {"test_pickle_tag_roundtrip",
        [](const std::string& table) {
          for (const json& row : LoadPackagingTable(kFile, table)) {
-           Tag tag(row[0].get<std::string>(), row[1].get<std::string>(),
-                   row[2].get<std::string>());
+           Tag tag(row[0].get<std::string>(), row[1].get<std::string>(), row[2].get<std::string>());
            auto back = Tag::Parse(tag.ToString());
            ASSERT_TRUE(back.ok()) << back.error().message();
            EXPECT_EQ(*back, tag);
@@ -289,8 +289,8 @@ TEST(PackagingTagsFixtures, EveryTableIsRunOrExplained) {
   for (const auto& [name, table] : doc["tables"].items()) {
     const bool handled = Handlers().contains(name);
     const bool skipped = kNotApplicable.contains(name);
-    EXPECT_TRUE(handled != skipped) << "table " << name
-                                    << " must be either run or listed as not applicable";
+    EXPECT_TRUE(handled != skipped)
+        << "table " << name << " must be either run or listed as not applicable";
     if (handled) ++run;
   }
   EXPECT_EQ(run, Handlers().size()) << "a handler names a table that is not in tags.json";
