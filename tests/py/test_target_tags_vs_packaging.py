@@ -128,3 +128,45 @@ def test_host_interpreter_markers_have_the_same_keys(run):
     assert set(markers) == set(default_environment())
     assert markers["sys_platform"] == "darwin" and markers["platform_system"] == "Darwin"
     assert markers["platform_machine"] == "arm64"
+
+
+# Beyond the acceptance matrix: other architectures, old and new macOS, and
+# the non-default ABIs a declared target can state (--abi).
+EXTRA = [
+    ((3, 7), "", "cp37m", "manylinux_2_17_x86_64"),
+    ((3, 7), "cp37", "cp37", "manylinux_2_5_i686"),
+    ((3, 10), "", "cp310", "macosx_10_9_x86_64"),
+    ((3, 12), "", "cp312", "macosx_14_0_x86_64"),
+    ((3, 12), "", "cp312", "macosx_15_0_arm64"),
+    ((3, 13), "cp313t", "cp313t", "musllinux_1_1_aarch64"),
+    ((3, 14), "", "cp314", "manylinux_2_34_ppc64le"),
+    ((3, 11), "", "cp311", "manylinux_2_31_armv7l"),
+    ((3, 12), "", "cp312", "musllinux_1_2_s390x"),
+]
+
+
+@pytest.mark.parametrize(("python", "abi_option", "abi", "platform"), EXTRA,
+                         ids=[f"{e[2]}-{e[3]}" for e in EXTRA])
+def test_more_targets_match_packaging(run, python, abi_option, abi, platform, monkeypatch):
+    args = ["target", "show", "--python", f"{python[0]}.{python[1]}", "--platform", platform, "--json"]
+    if abi_option:
+        args += ["--abi", abi_option]
+    proc = run(*args)
+    assert proc.returncode == 0, proc.stderr
+    plats = apply_sparkenv_linux_order(packaging_platforms(platform, monkeypatch))
+    interpreter = f"cp{python[0]}{python[1]}"
+    expected = list(tags.cpython_tags(python_version=python, abis=[abi], platforms=plats))
+    expected += list(tags.compatible_tags(python_version=python, interpreter=interpreter, platforms=plats))
+    assert json.loads(proc.stdout)["tags"] == [str(t) for t in expected]
+
+
+def test_debug_abi_matches_packaging(run, monkeypatch):
+    """A debug build: packaging's _cpython_abis gives [cp312d, cp312]."""
+    monkeypatch.setattr(tags, "_get_config_var", lambda name, warn=False: 1 if name == "Py_DEBUG" else None)
+    abis = tags._cpython_abis((3, 12))
+    assert abis == ["cp312d", "cp312"]
+    proc = run("target", "show", "--python", "3.12", "--abi", "cp312d", "--platform", "linux_x86_64", "--json")
+    assert proc.returncode == 0, proc.stderr
+    expected = list(tags.cpython_tags(python_version=(3, 12), abis=abis, platforms=["linux_x86_64"]))
+    expected += list(tags.compatible_tags(python_version=(3, 12), interpreter="cp312", platforms=["linux_x86_64"]))
+    assert json.loads(proc.stdout)["tags"] == [str(t) for t in expected]
