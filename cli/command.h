@@ -10,6 +10,10 @@
 
 #include "base/result.h"
 
+namespace sparkenv::spec {
+struct TargetOptions;
+}  // namespace sparkenv::spec
+
 namespace sparkenv::cli {
 
 // Exit codes: 0 success, 1 an operation failed, 2 bad input (usage, invalid
@@ -35,5 +39,10 @@ struct Command {
 
 // Defined in each subcommand's file.
 std::function<int()> SetupTarget(CLI::App* app);
+
+// Adds the target options (--python, --implementation, --platform, --abi,
+// --target) to any command that resolves or installs for a target; pass the
+// filled options to spec::Target::FromOptions. Defined in target.cc.
+void AddTargetOptions(CLI::App* app, spec::TargetOptions* options);
 
 }  // namespace sparkenv::cli

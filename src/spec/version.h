@@ -6,10 +6,19 @@
 // form, so Parse(v.ToString()) == v. Versions have a total order: the PEP 440
 // order, with epochs first and local labels compared segment by segment.
 // Thread-safe: all methods are const.
+//
+// Numbers of any size are accepted, as in Python's `packaging` (PyPI holds
+// versions such as "9999999999999999999999999999999999999999"). The numeric
+// accessors below return uint64_t and saturate at UINT64_MAX for a number that
+// does not fit; ToString(), ordering, equality and Hash() always use the exact
+// value. Numbers are limited to kMaxDigits decimal digits (CPython's default
+// int conversion limit, where `packaging` fails too).
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,8 +34,16 @@ using LocalSegment = std::variant<std::string, uint64_t>;
 
 enum class PreKind { kAlpha, kBeta, kRc };
 
+// Strips what Python's str.strip() and the regex `\s` strip: ASCII whitespace,
+// the separators \x1c-\x1f and the Unicode spaces (U+0085, U+00A0, U+2000...,
+// U+3000) encoded as UTF-8. `packaging` trims exactly these around versions
+// and specifiers.
+std::string_view TrimPythonWhitespace(std::string_view s);
+
 class Version {
  public:
+  static constexpr size_t kMaxDigits = 4300;
+
   // Parses `text`; on failure the error names the text and what is wrong.
   static Result<Version> Parse(std::string_view text);
 
@@ -51,6 +68,17 @@ class Version {
   // Epoch and release only ("1!2.0rc1.post1" -> "1!2.0").
   Version Base() const;
 
+  // True when some number does not fit in uint64_t (its accessor saturates).
+  bool has_huge_numbers() const { return huge_ != nullptr; }
+  // Decimal text of release()[i], exact even when it saturates.
+  std::string ReleaseText(size_t i) const;
+  // Compares release segment i of this and of `other` exactly (missing segments
+  // count as 0).
+  std::strong_ordering CompareReleaseSegment(size_t i, const Version& other) const;
+
+  // Consistent with ==: equal versions ("1.0", "1.0.0") hash alike.
+  size_t Hash() const;
+
   // PEP 440 ordering; "1.0" == "1.0.0".
   std::strong_ordering operator<=>(const Version& other) const;
   bool operator==(const Version& other) const { return (*this <=> other) == 0; }
@@ -64,6 +92,15 @@ class Version {
   std::optional<uint64_t> post_;
   std::optional<uint64_t> dev_;
   std::vector<LocalSegment> local_;
+  // Exact decimal digits of the numbers that saturated; null when none did.
+  struct Huge;
+  std::shared_ptr<const Huge> huge_;
+
+  friend class VersionParser;
 };
+
+// packaging.utils.canonicalize_version: the normalized form, by default with
+// trailing zeros of the release stripped (keeping one segment): "1.0.0" -> "1".
+std::string CanonicalizeVersion(const Version& v, bool strip_trailing_zero = true);
 
 }  // namespace sparkenv::spec
