@@ -7,6 +7,7 @@ namespace {
 
 std::vector<std::string> Strings(const std::vector<Tag>& tags) {
   std::vector<std::string> out;
+  out.reserve(tags.size());
   for (const Tag& tag : tags) out.push_back(tag.ToString());
   return out;
 }
