@@ -126,6 +126,13 @@ class SpecifierSet {
 
   // The conjunction of both sets.
   SpecifierSet Intersect(const SpecifierSet& other) const;
+
+  // True when no version can satisfy every clause, e.g. ">=2,<1",
+  // ">1.0,<1.0.post1", "===a,===b", "===foo,>=1" (packaging's
+  // is_unsatisfiable()). With kExclude, a set that only pre-releases satisfy
+  // counts as unsatisfiable too (packaging's prereleases=False). The empty
+  // set is satisfiable.
+  bool IsUnsatisfiable(PreReleases pre = PreReleases::kDefault) const;
   // Equal when the sorted, de-duplicated clauses are pairwise equal.
   bool operator==(const SpecifierSet& other) const;
 

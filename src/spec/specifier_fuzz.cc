@@ -3,7 +3,8 @@
 // parses: ToString() round-trips to an equal set that prints the same and
 // matches the version exactly like the original under every pre-release
 // mode; Contains() agrees with Filter(); kExclude never admits a pre-release
-// and kInclude admits whatever kDefault admits.
+// and kInclude admits whatever kDefault admits; a set that contains the version
+// is not IsUnsatisfiable().
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -63,5 +64,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (version.ok() && set->Contains(*version)) Check(set->Contains(*version, PreReleases::kInclude));
+  // A set that contains something is satisfiable (and stays so after printing).
+  bool unsat = set->IsUnsatisfiable();
+  Check(again->IsUnsatisfiable() == unsat);
+  if (version.ok() && set->Contains(*version, PreReleases::kInclude)) Check(!unsat);
+  if (version.ok() && set->Contains(*version, PreReleases::kExclude)) {
+    Check(!set->IsUnsatisfiable(PreReleases::kExclude));
+  }
+  if (set->Contains(version_text, PreReleases::kInclude)) Check(!unsat);
   return 0;
 }

@@ -137,5 +137,23 @@ TEST(SpecifierSetTest, Contains) {
   EXPECT_FALSE(SS(">=1.0,<2").Contains(*Version::Parse("1.5a1"), PreReleases::kExclude));
 }
 
+TEST(SpecifierSetTest, IsUnsatisfiable) {
+  for (const char* sat : {"", ">=1.0,<2.0", ">1.0,<=1.0.1", "==1.0,>=1.0", ">1.0a1,<1.0b1",
+                          "~=1.4,!=1.4.*", "===foo", "===1.0,>=1", "<1.0,>=0.9.dev0",
+                          ">1.0,<1.0.0.1"}) {
+    EXPECT_FALSE(SS(sat).IsUnsatisfiable()) << sat;
+  }
+  for (const char* unsat : {">=2,<1", "<0", "<0.dev0", ">1.0,<1.0.post1", "==1.0,!=1.0",
+                            "==1.*,!=1.*", "==1.0+a,!=1.0+a", "===a,===b", "===foo,>=1",
+                            "~=1.4.2,<1.4.2", ">=1.0.post1,<1.0.post1.dev0", ">1.0a1,<1.0",
+                            "<1.0,>=1.0.dev0"}) {
+    EXPECT_TRUE(SS(unsat).IsUnsatisfiable()) << unsat;
+  }
+  // Only pre-releases satisfy it.
+  EXPECT_FALSE(SS(">=1.0a1,<1.0b1").IsUnsatisfiable());
+  EXPECT_TRUE(SS(">=1.0a1,<1.0b1").IsUnsatisfiable(PreReleases::kExclude));
+  EXPECT_FALSE(SS(">=1.0a1,<=1.0").IsUnsatisfiable(PreReleases::kExclude));
+}
+
 }  // namespace
 }  // namespace sparkenv::spec

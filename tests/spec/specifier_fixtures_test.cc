@@ -173,7 +173,7 @@ void ExpectSetFacts(const std::string& text, const json& facts) {
   auto again = SpecifierSet::Parse(s->ToString());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *s);
-  // facts["is_unsatisfiable"]: not implemented (docs/spec-versions.md).
+  EXPECT_EQ(s->IsUnsatisfiable(), facts["is_unsatisfiable"].get<bool>());
 }
 
 void ExpectVersionFacts(const std::string& text, const json& facts) {
@@ -430,9 +430,12 @@ std::map<std::string, Handler> Handlers() {
   };
   auto sample_filter = [](PreReleases pre) {
     return [pre](const Row& r) {
-      // result.is_unsatisfiable: not implemented (docs/spec-versions.md).
       static const std::vector<std::string> kSample = Constant("_SAMPLE_VERSIONS");
-      EXPECT_EQ(SS(r["spec_str"]).Filter(kSample, pre), Strings(r.result()["filter_sample"]));
+      SpecifierSet set = SS(r["spec_str"]);
+      EXPECT_EQ(set.Filter(kSample, pre), Strings(r.result()["filter_sample"]));
+      // prereleases=False on the set is kExclude; otherwise the default.
+      PreReleases configured = pre == PreReleases::kExclude ? pre : PreReleases::kDefault;
+      EXPECT_EQ(set.IsUnsatisfiable(configured), r.result()["is_unsatisfiable"].get<bool>());
     };
   };
   h["TestIsUnsatisfiable.test_satisfiable"] = sample_filter(PreReleases::kInclude);
