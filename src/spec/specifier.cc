@@ -628,17 +628,33 @@ std::vector<Interval> IntersectIntervals(const std::vector<Interval>& a,
   return out;
 }
 
+// The non-empty intervals of versions every clause allows (=== allows all).
+std::vector<Interval> SetIntervals(const std::vector<Specifier>& specs) {
+  const Cut neg{Cut::kNegInf, std::nullopt};
+  const Cut pos{Cut::kPosInf, std::nullopt};
+  std::vector<Interval> ranges{{neg, pos}};
+  for (size_t i = 0; i < specs.size() && !ranges.empty(); ++i) {
+    ranges = IntersectIntervals(ranges, Intervals(specs[i]));
+  }
+  return ranges;
+}
+
+// The versions outside the union of `ranges`.
+std::vector<Interval> Complement(const std::vector<Interval>& ranges) {
+  const Cut neg{Cut::kNegInf, std::nullopt};
+  const Cut pos{Cut::kPosInf, std::nullopt};
+  std::vector<Interval> out{{neg, pos}};
+  for (const Interval& in : ranges) {
+    out = IntersectIntervals(out, {{neg, in.first}, {in.second, pos}});
+  }
+  return out;
+}
+
 }  // namespace
 
 bool SpecifierSet::IsUnsatisfiable(PreReleases pre) const {
   if (specifiers_.empty()) return false;
-  std::vector<Interval> ranges = Intervals(specifiers_[0]);
-  ranges.erase(std::remove_if(ranges.begin(), ranges.end(),
-                              [](const Interval& in) { return !NonEmpty(in, false); }),
-               ranges.end());
-  for (size_t i = 1; i < specifiers_.size() && !ranges.empty(); ++i) {
-    ranges = IntersectIntervals(ranges, Intervals(specifiers_[i]));
-  }
+  std::vector<Interval> ranges = SetIntervals(specifiers_);
   if (ranges.empty()) return true;
 
   // === clauses: all must name the same text, and that text must satisfy the
@@ -665,6 +681,31 @@ bool SpecifierSet::IsUnsatisfiable(PreReleases pre) const {
                         [](const Interval& in) { return NonEmpty(in, true); });
   }
   return false;
+}
+
+Result<bool> SpecifierSet::IsSubsetOf(const SpecifierSet& other) const {
+  if (has_arbitrary() || other.has_arbitrary()) {
+    return Error("set relations do not support === clauses: " + Quote(ToString()) + ", " +
+                 Quote(other.ToString()));
+  }
+  // As in packaging, the empty set also admits strings that are not
+  // versions, which no other set without === does.
+  if (other.empty()) return true;
+  if (empty()) return false;
+  return IntersectIntervals(SetIntervals(specifiers_), Complement(SetIntervals(other.specifiers_)))
+      .empty();
+}
+
+Result<bool> SpecifierSet::IsSupersetOf(const SpecifierSet& other) const {
+  return other.IsSubsetOf(*this);
+}
+
+Result<bool> SpecifierSet::IsDisjointFrom(const SpecifierSet& other) const {
+  if (has_arbitrary() || other.has_arbitrary()) {
+    return Error("set relations do not support === clauses: " + Quote(ToString()) + ", " +
+                 Quote(other.ToString()));
+  }
+  return IntersectIntervals(SetIntervals(specifiers_), SetIntervals(other.specifiers_)).empty();
 }
 
 }  // namespace sparkenv::spec

@@ -133,6 +133,15 @@ class SpecifierSet {
   // counts as unsatisfiable too (packaging's prereleases=False). The empty
   // set is satisfiable.
   bool IsUnsatisfiable(PreReleases pre = PreReleases::kDefault) const;
+
+  // Relations between the sets of versions two sets allow (packaging's
+  // is_subset/is_superset/is_disjoint; pre-releases count like any version).
+  // Sets with === clauses have no version range: an error, as in packaging.
+  // The empty set also admits strings that are not versions, so it is a
+  // subset only of another empty set.
+  Result<bool> IsSubsetOf(const SpecifierSet& other) const;
+  Result<bool> IsSupersetOf(const SpecifierSet& other) const;
+  Result<bool> IsDisjointFrom(const SpecifierSet& other) const;
   // Equal when the sorted, de-duplicated clauses are pairwise equal.
   bool operator==(const SpecifierSet& other) const;
 

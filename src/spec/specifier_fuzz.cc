@@ -4,7 +4,9 @@
 // matches the version exactly like the original under every pre-release
 // mode; Contains() agrees with Filter(); kExclude never admits a pre-release
 // and kInclude admits whatever kDefault admits; a set that contains the version
-// is not IsUnsatisfiable().
+// is not IsUnsatisfiable(); a set is a subset of itself and a superset of its
+// intersection with "==version", which is disjoint from it exactly when the set
+// does not contain the version.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -72,5 +74,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(!set->IsUnsatisfiable(PreReleases::kExclude));
   }
   if (set->Contains(version_text, PreReleases::kInclude)) Check(!unsat);
+
+  // Relations with itself and with a narrower set.
+  auto self_subset = set->IsSubsetOf(*again);
+  if (self_subset.ok()) {
+    Check(*self_subset);
+    Check(*set->IsDisjointFrom(*set) == unsat);
+    if (version.ok()) {
+      auto point = SpecifierSet::Parse("==" + version->ToString());
+      if (point.ok()) {
+        SpecifierSet narrower = set->Intersect(*point);
+        Check(*narrower.IsSubsetOf(*set));
+        Check(*set->IsSupersetOf(narrower));
+        bool inside = set->Contains(*version, PreReleases::kInclude);
+        Check(*point->IsDisjointFrom(*set) == !inside);
+      }
+    }
+  } else {
+    Check(!set->IsDisjointFrom(*set).ok());
+  }
   return 0;
 }

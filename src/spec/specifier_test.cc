@@ -155,5 +155,20 @@ TEST(SpecifierSetTest, IsUnsatisfiable) {
   EXPECT_FALSE(SS(">=1.0a1,<=1.0").IsUnsatisfiable(PreReleases::kExclude));
 }
 
+TEST(SpecifierSetTest, Relations) {
+  EXPECT_TRUE(*SS(">=1.5,<1.8").IsSubsetOf(SS(">=1,<2")));
+  EXPECT_FALSE(*SS(">=1,<2").IsSubsetOf(SS(">=1.5,<1.8")));
+  EXPECT_TRUE(*SS(">=1,<2").IsSupersetOf(SS("==1.5")));
+  EXPECT_TRUE(*SS(">1.0").IsSubsetOf(SS("!=1.0.post1")));  // >1.0 excludes 1.0's post-releases
+  EXPECT_TRUE(*SS("<1").IsDisjointFrom(SS(">=1")));
+  EXPECT_FALSE(*SS("<=1").IsDisjointFrom(SS(">=1")));
+  EXPECT_TRUE(*SS(">=2,<1").IsSubsetOf(SS("==7")));  // the empty range is a subset of all
+  EXPECT_FALSE(*SS("").IsSubsetOf(SS(">=0.dev0")));  // the empty set admits any string too
+  EXPECT_TRUE(*SS(">=0.dev0").IsSubsetOf(SS("")));
+  auto err = SS("===1.0").IsSubsetOf(SS("==1.0"));
+  ASSERT_FALSE(err.ok());
+  EXPECT_EQ(err.error().message(), "set relations do not support === clauses: '===1.0', '==1.0'");
+}
+
 }  // namespace
 }  // namespace sparkenv::spec
