@@ -160,8 +160,9 @@ Result<Specifier> Specifier::Parse(std::string_view text) {
     }
     std::string_view prefix = rest.substr(0, rest.size() - 2);
     if (!IsWildcardPrefix(prefix)) {
-      return fail("a wildcard '.*' may only follow a release such as '1.0' (no pre-, post-, "
-                  "dev-release or local part; PEP 440)");
+      return fail(
+          "a wildcard '.*' may only follow a release such as '1.0' (no pre-, post-, "
+          "dev-release or local part; PEP 440)");
     }
     auto v = Version::Parse(prefix);
     if (!v.ok()) return v.error().Wrap("invalid specifier " + Quote(text));
@@ -407,15 +408,13 @@ bool SpecifierSet::Contains(std::string_view version, PreReleases pre) const {
 
 SpecifierSet SpecifierSet::Intersect(const SpecifierSet& other) const {
   SpecifierSet out = *this;
-  out.specifiers_.insert(out.specifiers_.end(), other.specifiers_.begin(),
-                         other.specifiers_.end());
+  out.specifiers_.insert(out.specifiers_.end(), other.specifiers_.begin(), other.specifiers_.end());
   return out;
 }
 
 bool SpecifierSet::operator==(const SpecifierSet& other) const {
   return Canonical() == other.Canonical();
 }
-
 
 // ---- IsUnsatisfiable ---------------------------------------------------------
 //
@@ -603,7 +602,7 @@ std::vector<Interval> Intervals(const Specifier& s) {
     case Operator::kEqual:
     case Operator::kNotEqual: {
       Cut lo = s.wildcard() ? Before(PrefixStart(v, v.release().size(), false)) : Before(v);
-      Cut hi = s.wildcard()      ? Before(PrefixStart(v, v.release().size(), true))
+      Cut hi = s.wildcard()    ? Before(PrefixStart(v, v.release().size(), true))
                : v.has_local() ? After(v)
                                : Before(AfterLocalsSuccessor(v));
       if (s.op() == Operator::kEqual) return {{lo, hi}};

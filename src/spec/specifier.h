@@ -92,7 +92,7 @@ class Specifier {
   Operator op_ = Operator::kEqual;
   std::string version_text_;
   bool wildcard_ = false;
-  std::optional<Version> version_;      // absent only for === with a non-version
+  std::optional<Version> version_;     // absent only for === with a non-version
   std::optional<Version> less_bound_;  // for <: V, or V.dev0 when V is final
 };
 

@@ -65,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (pre == PreReleases::kExclude && version->is_prerelease()) Check(!by_version);
     }
   }
-  if (version.ok() && set->Contains(*version)) Check(set->Contains(*version, PreReleases::kInclude));
+  if (version.ok() && set->Contains(*version))
+    Check(set->Contains(*version, PreReleases::kInclude));
   // A set that contains something is satisfiable (and stays so after printing).
   bool unsat = set->IsUnsatisfiable();
   Check(again->IsUnsatisfiable() == unsat);

@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   size_t nl = input.find('\n');
   std::string_view first = input.substr(0, nl);
-  std::string_view second = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
+  std::string_view second =
+      nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
   auto a = Version::Parse(first);
   auto b = Version::Parse(second);
   if (a.ok()) CheckOne(*a);

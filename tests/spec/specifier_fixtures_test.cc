@@ -38,7 +38,8 @@ const std::map<std::string, std::string> kSkipped = {
     {"TestSpecifier.test_specifier_filter_with_key",
      "the items and the key= function are defined in the test body, not in the table"},
     {"TestSpecifierSet.test_specifierset_filter_with_key", "same (key= function in the body)"},
-    {"TestSpecifierSet.test_empty_specifierset_filter_with_key", "same (key= function in the body)"},
+    {"TestSpecifierSet.test_empty_specifierset_filter_with_key",
+     "same (key= function in the body)"},
     {"TestSpecifierSet.test_set_relations_raise_on_prerelease_policy_mismatch",
      "per-object prereleases= policies are not modelled (the caller passes the mode)"},
     {"TestSpecifierSet.test_set_relations_require_specifierset",
@@ -185,9 +186,9 @@ void ExpectFacts(const json& value, const json& facts) {
   ASSERT_TRUE(value.is_string() || (value.is_object() && value.contains("$type")))
       << "facts for a non-text value " << value.dump();
   std::string text = Str(value);
-  if (facts.contains("operator") || (!facts["valid"].get<bool>() &&
-                                     facts.value("error", "") == "InvalidSpecifier" &&
-                                     !facts.contains("specifiers"))) {
+  if (facts.contains("operator") ||
+      (!facts["valid"].get<bool>() && facts.value("error", "") == "InvalidSpecifier" &&
+       !facts.contains("specifiers"))) {
     ExpectSpecifierFacts(text, facts);
   } else if (facts.contains("specifiers")) {
     ExpectSetFacts(text, facts);
@@ -236,22 +237,33 @@ std::map<std::string, Handler> Handlers() {
   std::map<std::string, Handler> h;
   auto facts_only = [](const Row&) {};
   for (const char* t :
-       {"LEGACY_SPECIFIERS", "SPECIFIERS", "VERSIONS", "_EQUIV_ITEMS", "_EQUIV_SPECS",
-        "_SAMPLE_BASES", "_SAMPLE_VERSIONS", "TestSpecifier.test_comparison_canonicalizes",
+       {"LEGACY_SPECIFIERS",
+        "SPECIFIERS",
+        "VERSIONS",
+        "_EQUIV_ITEMS",
+        "_EQUIV_SPECS",
+        "_SAMPLE_BASES",
+        "_SAMPLE_VERSIONS",
+        "TestSpecifier.test_comparison_canonicalizes",
         "TestSpecifier.test_specifier_operator_property",
         "TestSpecifier.test_specifier_prereleases_detection",
-        "TestSpecifier.test_specifier_version_property", "TestSpecifier.test_specifiers_hash",
-        "TestSpecifier.test_specifiers_invalid", "TestSpecifier.test_specifiers_str_and_repr",
+        "TestSpecifier.test_specifier_version_property",
+        "TestSpecifier.test_specifiers_hash",
+        "TestSpecifier.test_specifiers_invalid",
+        "TestSpecifier.test_specifiers_str_and_repr",
         "TestSpecifier.test_specifiers_valid",
         "TestSpecifierInternal.test_spec_version_cache_with_arbitrary_equality",
-        "TestSpecifierSet.test_comparison_canonicalizes", "TestSpecifierSet.test_specifiers_hash",
+        "TestSpecifierSet.test_comparison_canonicalizes",
+        "TestSpecifierSet.test_specifiers_hash",
         "TestSpecifierSet.test_specifiers_str_and_repr",
         "TestSpecifierSet.test_set_relations_reject_arbitrary_equality[left,right]",
         "TestSpecifierSetToRangeEquivalence.test_contains_equivalent_with_version_objects",
         "TestSpecifierSetToRangeEquivalence.test_filter_equivalent[spec_str]",
         "TestSpecifierSetToRangeEquivalence.test_to_specifier_set_roundtrip_matches[spec_str]",
-        "test_pickle_specifier_roundtrip", "test_pickle_specifierset_roundtrip",
-        "test_specifier_construction_is_lazy", "test_specifierset_construction_is_lazy"}) {
+        "test_pickle_specifier_roundtrip",
+        "test_pickle_specifierset_roundtrip",
+        "test_specifier_construction_is_lazy",
+        "test_specifierset_construction_is_lazy"}) {
     h[t] = facts_only;
   }
   h["_EQUIV_VERSION_OBJS"] = [](const Row& r) {
@@ -269,8 +281,8 @@ std::map<std::string, Handler> Handlers() {
   };
   h["TestSpecifier.test_specifier_version_property"] = [](const Row& r) {
     Specifier s = S(r["spec"]);
-    EXPECT_EQ(s.version_text(), NormalizeSpecVersion(std::string(OperatorToString(s.op())),
-                                                     Str(r["version"])));
+    EXPECT_EQ(s.version_text(),
+              NormalizeSpecVersion(std::string(OperatorToString(s.op())), Str(r["version"])));
   };
   h["TestSpecifier.test_specifier_prereleases_detection"] = [](const Row& r) {
     EXPECT_EQ(S(r["specifier"]).mentions_prerelease(), r["expected"] == true);
@@ -291,9 +303,9 @@ std::map<std::string, Handler> Handlers() {
   h["TestSpecifier.test_invalid_version"] = spec_contains_include;
   h["TestSpecifier.test_specifiers"] = spec_contains_include;
   h["TestSpecifier.test_specifiers_prereleases"] = [](const Row& r) {
-    EXPECT_EQ(S(r["specifier"]).Contains(Str(r["version"]),
-                                         Resolve(r["contains_pre"], r["spec_pre"])),
-              r.result().get<bool>());
+    EXPECT_EQ(
+        S(r["specifier"]).Contains(Str(r["version"]), Resolve(r["contains_pre"], r["spec_pre"])),
+        r.result().get<bool>());
   };
   h["TestSpecifier.test_specifier_prereleases_set"] = [](const Row& r) {
     Specifier s = S(r["specifier"]);
@@ -302,9 +314,10 @@ std::map<std::string, Handler> Handlers() {
     EXPECT_EQ(s.Contains(v, Resolve(nullptr, r["set_prereleases"])), r.result()[1] == true);
   };
   h["TestSpecifier.test_specifier_filter"] = [](const Row& r) {
-    EXPECT_EQ(S(r["specifier"]).Filter(Strings(r["input"]),
-                                       Resolve(r["prereleases"], r["specifier_prereleases"])),
-              Strings(r.result()));
+    EXPECT_EQ(
+        S(r["specifier"])
+            .Filter(Strings(r["input"]), Resolve(r["prereleases"], r["specifier_prereleases"])),
+        Strings(r.result()));
   };
   h["TestSpecifier.test_specifier_filter_arbitrary_equality_normalization"] = [](const Row& r) {
     EXPECT_EQ(S(r["specifier"]).Filter(Strings(r["input"])), Strings(r.result()));
@@ -390,9 +403,10 @@ std::map<std::string, Handler> Handlers() {
               Strings(r.result()));
   };
   h["TestSpecifierSet.test_specifier_filter"] = [](const Row& r) {
-    EXPECT_EQ(SS(r["specifier"]).Filter(Strings(r["input"]),
-                                        Resolve(r["prereleases"], r["specifier_prereleases"])),
-              Strings(r.result()));
+    EXPECT_EQ(
+        SS(r["specifier"])
+            .Filter(Strings(r["input"]), Resolve(r["prereleases"], r["specifier_prereleases"])),
+        Strings(r.result()));
     EXPECT_EQ(Strings(r.result()), Strings(r["expected"]));
   };
   h["TestSpecifierSet.test_arbitrary_equality_is_intersection_preserving"] = [](const Row& r) {
@@ -401,8 +415,8 @@ std::map<std::string, Handler> Handlers() {
   };
   h["TestSpecifierSet.test_specifier_contains_installed_prereleases"] = [](const Row& r) {
     std::string v = Str(r["version"]);
-    PreReleases pre = WithInstalled(
-        v, Resolve(r["contains_prereleases"], r["spec_prereleases"]), r["installed"]);
+    PreReleases pre =
+        WithInstalled(v, Resolve(r["contains_prereleases"], r["spec_prereleases"]), r["installed"]);
     EXPECT_EQ(SS(r["specifier"]).Contains(v, pre), r.result().get<bool>());
   };
   h["TestSpecifierSet.test_specifier_prereleases_explicit"] = [](const Row& r) {
@@ -420,7 +434,7 @@ std::map<std::string, Handler> Handlers() {
     return [method](const Row& r) {
       SpecifierSet left = SS(r["left"]);
       SpecifierSet right = SS(r["right"]);
-      Result<bool> got = method == "is_subset"   ? left.IsSubsetOf(right)
+      Result<bool> got = method == "is_subset"     ? left.IsSubsetOf(right)
                          : method == "is_superset" ? left.IsSupersetOf(right)
                                                    : left.IsDisjointFrom(right);
       ASSERT_TRUE(got.ok()) << got.error().message();
@@ -437,9 +451,10 @@ std::map<std::string, Handler> Handlers() {
         SpecifierSet left = SS(r["left"]);
         SpecifierSet right = SS(r["right"]);
         for (const json& m : LoadPackagingTable(
-                 "specifiers", "TestSpecifierSet.test_set_relations_reject_arbitrary_equality[method]")) {
+                 "specifiers",
+                 "TestSpecifierSet.test_set_relations_reject_arbitrary_equality[method]")) {
           std::string method = Str(m[0]);
-          Result<bool> got = method == "is_subset"   ? left.IsSubsetOf(right)
+          Result<bool> got = method == "is_subset"     ? left.IsSubsetOf(right)
                              : method == "is_superset" ? left.IsSupersetOf(right)
                                                        : left.IsDisjointFrom(right);
           EXPECT_FALSE(got.ok()) << method;
@@ -544,8 +559,8 @@ TEST(SpecifierFixturesTest, EveryTable) {
   }
   EXPECT_EQ(skipped, kSkipped.size());
   EXPECT_GT(rows, 2500u);
-  std::cout << "[ fixtures ] specifiers.json: " << rows << " rows, " << facts
-            << " argument facts, " << skipped << " tables skipped by name\n";
+  std::cout << "[ fixtures ] specifiers.json: " << rows << " rows, " << facts << " argument facts, "
+            << skipped << " tables skipped by name\n";
 }
 
 }  // namespace
