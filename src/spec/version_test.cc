@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace sparkenv::spec {
 namespace {
@@ -138,6 +139,8 @@ TEST(VersionTest, TrailingZerosAndLocalsCompare) {
   EXPECT_EQ(V("1.0"), V("1.0.0"));
   EXPECT_EQ(V("1"), V("1.0.0.0"));
   EXPECT_EQ(V("1.0").Hash(), V("1.0.0").Hash());
+  std::unordered_set<Version> set{V("1.0"), V("1.0.0"), V("1.0+x")};
+  EXPECT_EQ(set.size(), 2u);
   EXPECT_EQ(V("0"), V("0.0"));
   EXPECT_LT(V("1.0"), V("1.0.1"));
   EXPECT_LT(V("1.0+abc"), V("1.0+1"));  // strings before numbers
@@ -188,6 +191,17 @@ TEST(VersionTest, RoundTrips) {
     EXPECT_EQ(v, again);
     EXPECT_EQ(v.ToString(), again.ToString());
   }
+}
+
+TEST(VersionTest, CanonicalizeVersion) {
+  EXPECT_EQ(CanonicalizeVersion(V("1.0.0")), "1");
+  EXPECT_EQ(CanonicalizeVersion(V("1.0.0"), false), "1.0.0");
+  EXPECT_EQ(CanonicalizeVersion(V("0.0")), "0");
+  EXPECT_EQ(CanonicalizeVersion(V("1.4.0.0.0")), "1.4");
+  EXPECT_EQ(CanonicalizeVersion(V("2!10.0a1.post0+x.0")), "2!10a1.post0+x.0");
+  EXPECT_EQ(CanonicalizeVersion(V("1.10")), "1.10");
+  EXPECT_EQ(CanonicalizeVersion(V("1.0.0.dev0")), "1.dev0");
+  EXPECT_EQ(CanonicalizeVersion("not a version"), "not a version");
 }
 
 }  // namespace
