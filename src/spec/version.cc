@@ -560,4 +560,21 @@ size_t Version::Hash() const {
   return seed;
 }
 
+std::string CanonicalizeVersion(const Version& v, bool strip_trailing_zero) {
+  std::string text = v.ToString();
+  if (!strip_trailing_zero) return text;
+  size_t keep = std::max<size_t>(1, TrimmedReleaseSize(v.release()));
+  if (keep == v.release().size()) return text;
+  // The release part of `text` is every digit and '.' after the epoch.
+  size_t begin = v.epoch() != 0 ? text.find('!') + 1 : 0;
+  size_t end = begin;
+  while (end < text.size() && (IsAsciiDigit(text[end]) || text[end] == '.')) ++end;
+  std::string out = text.substr(0, begin);
+  for (size_t i = 0; i < keep; ++i) {
+    if (i) out += '.';
+    out += v.ReleaseText(i);
+  }
+  return out + text.substr(end);
+}
+
 }  // namespace sparkenv::spec

@@ -99,4 +99,8 @@ class Version {
   friend class VersionParser;
 };
 
+// packaging.utils.canonicalize_version: the normalized form, by default with
+// trailing zeros of the release stripped (keeping one segment): "1.0.0" -> "1".
+std::string CanonicalizeVersion(const Version& v, bool strip_trailing_zero = true);
+
 }  // namespace sparkenv::spec
