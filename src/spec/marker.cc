@@ -68,9 +68,11 @@ constexpr std::array<VariableSpelling, 20> kVariables = {{
     {"dependency_groups", "dependency_groups"},
 }};
 
+// "Version" and "Version | String" fields of the specification (packaging
+// 26.3 leaves out platform_version, which the 2026 text added).
 bool IsVersionVariable(std::string_view v) {
   return v == "python_version" || v == "python_full_version" || v == "implementation_version" ||
-         v == "platform_release";
+         v == "platform_release" || v == "platform_version";
 }
 bool IsSetVariable(std::string_view v) { return v == "extras" || v == "dependency_groups"; }
 
@@ -464,29 +466,14 @@ Result<bool> EvalComparison(const MarkerComparison& c, const EvalContext& ctx) {
 
   if (key == "extra") {
     if (ctx.lock_file) return Undefined(key);
-    // `extra` is the set of requested extras: == is membership.
+    // `extra` stands for the set of requested extras: == is membership, !=
+    // its negation; the specification leaves every other operator
+    // undefined and asks installers to evaluate it as false.
     if (!other.is_variable) {
       bool member = ctx.extras.count(NormalizeName(other.text)) > 0;
-      switch (c.op) {
-        case MarkerOp::kEqual:
-        case MarkerOp::kLessEqual:
-        case MarkerOp::kGreaterEqual: return member;
-        case MarkerOp::kNotEqual: return !member;
-        default: break;
-      }
-      // Other operators: true when it holds for some requested extra (or
-      // for the empty extra when none is requested), like evaluating once
-      // per extra and or-ing the results.
-      std::vector<std::string> values(ctx.extras.begin(), ctx.extras.end());
-      if (values.empty()) values.emplace_back();
-      bool any = false;
-      for (const std::string& e : values) {
-        Result<bool> r = left_is_key ? CompareValues(c, key, e, NormalizeName(other.text))
-                                     : CompareValues(c, key, NormalizeName(other.text), e);
-        if (!r.ok()) return r;
-        any = any || *r;
-      }
-      return any;
+      if (c.op == MarkerOp::kEqual) return member;
+      if (c.op == MarkerOp::kNotEqual) return !member;
+      return false;
     }
   }
   if (IsSetVariable(key)) {

@@ -196,6 +196,7 @@ TEST(MarkerTest, EvaluatesAgainstTheTargetEnvironment) {
       {"'Debian' in platform_version", true},
       {"platform_release >= '6.1'", false},  // '6.1.0-18-amd64' is no version: >= is ==
       {"implementation_name == 'cpython'", true},
+      {"'SMP' in platform_version", true},
   };
   for (const Case& c : cases) {
     Result<Marker> m = Marker::Parse(c.marker);
@@ -215,6 +216,9 @@ TEST(MarkerTest, ExtraIsMembershipInTheRequestedExtras) {
   Marker both = *Marker::Parse("extra == 'a' and extra == 'b'");
   EXPECT_TRUE(*both.Evaluate(LinuxPy311(), {"a", "b"}));
   EXPECT_FALSE(*both.Evaluate(LinuxPy311(), {"a"}));
+  // Other operators on `extra` are undefined: false (dependency-specifiers).
+  EXPECT_FALSE(*Marker::Parse("extra >= 'a'")->Evaluate(LinuxPy311(), {"a"}));
+  EXPECT_FALSE(*Marker::Parse("'a' in extra")->Evaluate(LinuxPy311(), {"a"}));
   Marker ne = *Marker::Parse("extra != 'a'");
   EXPECT_TRUE(*ne.Evaluate(LinuxPy311()));
   EXPECT_FALSE(*ne.Evaluate(LinuxPy311(), {"A"}));
@@ -254,6 +258,14 @@ TEST(MarkerTest, UndefinedComparisonsAreErrors) {
   EXPECT_EQ(r.error().message(),
             R"(cannot evaluate marker 'os_name ~= "2.7.0"': undefined comparison 'posix' ~= '2.7.0': ~= needs PEP 440 versions on both sides)");
   EXPECT_FALSE(Marker::Parse("sys_platform === 'linux'")->Evaluate(LinuxPy311()).ok());
+}
+
+TEST(MarkerTest, PlatformVersionIsAVersionWhereItParses) {
+  MarkerEnvironment env = LinuxPy311();
+  env["platform_version"] = "13";  // e.g. Android
+  EXPECT_TRUE(*Marker::Parse("platform_version >= '9'")->Evaluate(env));  // as a string: false
+  env["platform_version"] = "#1 SMP";
+  EXPECT_FALSE(*Marker::Parse("platform_version >= '9'")->Evaluate(env));
 }
 
 TEST(MarkerTest, UntaggedPythonBuildsStillCompare) {

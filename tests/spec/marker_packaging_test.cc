@@ -6,6 +6,8 @@
 
 #include <regex>
 #include <set>
+#include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -243,6 +245,58 @@ TEST(MarkerPackagingTest, ModuleConstantsProductIsParsed) {
   EXPECT_EQ(LoadPackagingTable("markers", "TestMarker.test_parses_valid").size(), 2 * variables * operators * values);
   EXPECT_EQ(LoadPackagingTable("markers", "TestMarker.test_parses_pep345_valid").size(),
             2 * LoadPackagingTable("markers", "PEP_345_VARIABLES").size() * operators * values);
+}
+
+
+// Every table of the fixture file is either run above or listed here with
+// the reason it is not (docs/spec-markers.md, "Differences"), so a new table
+// in a re-extraction cannot go unnoticed.
+void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>& run,
+                                  const std::map<std::string, std::string>& not_run) {
+  const json& doc = sparkenv::testing::LoadPackagingFile(file);
+  ASSERT_FALSE(doc.is_null());
+  size_t cases = 0;
+  for (const auto& [name, table] : doc.at("tables").items()) {
+    bool is_run = run.count(name) > 0;
+    bool is_listed = not_run.count(name) > 0;
+    EXPECT_TRUE(is_run != is_listed) << file << ": table '" << name << "' is "
+                                     << (is_run ? "both run and listed as not run" : "neither run nor listed");
+    if (is_run) cases += table.at("cases").size();
+  }
+  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases << " cases), "
+            << not_run.size() << " not run by name\n";
+}
+
+TEST(MarkerPackagingTest, EveryTableIsRunOrListed) {
+  ExpectEveryTableAccountedFor(
+      "markers",
+      {"TestMarker.test_parses_valid", "TestMarker.test_parses_pep345_valid",
+       "TestMarker.test_parses_setuptools_legacy_valid", "TestMarker.test_parses_invalid",
+       "TestMarker.test_parses_invalid_malformed_quoted_string", "TestMarker.test_str_repr_eq_hash",
+       "TestMarker.test_different_markers_different_hashes", "TestMarker.test_evaluates",
+       "TestMarker.test_evaluate_pep345_markers", "TestMarker.test_version_like_equality",
+       "test_pickle_marker_roundtrip", "TestMarker.test_parses_invalid_trailing_line_break",
+       "TestMarker.test_parses_trailing_horizontal_whitespace",
+       "TestMarker.test_extras_and_dependency_groups[expression,result]",
+       "TestMarker.test_extras_and_dependency_groups_disallowed",
+       "TestMarker.test_membership_value_str_normalization",
+       "TestMarker.test_membership_value_str_normalization_negated",
+       "TestNode.test_value_serialize_chooses_quote_delimiter"},
+      {{"TestNode.test_accepts_value", "Python object protocol of packaging's parser nodes"},
+       {"TestNode.test_str", "Python object protocol of packaging's parser nodes"},
+       {"TestNode.test_repr", "Python object protocol of packaging's parser nodes"},
+       {"TestMarker.test_extras_and_dependency_groups[variable]", "input of the [expression,result] table"},
+       {"TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[op]",
+        "inputs, run in SetValuedVariablesBodies"},
+       {"TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[variable]",
+        "inputs, run in SetValuedVariablesBodies"},
+       {"VARIABLES", "expanded in test_parses_valid"},
+       {"OPERATORS", "expanded in test_parses_valid"},
+       {"VALUES", "expanded in test_parses_valid"},
+       {"PEP_345_VARIABLES", "expanded in test_parses_pep345_valid"},
+       {"SETUPTOOLS_VARIABLES", "expanded in test_parses_setuptools_legacy_valid"}});
 }
 
 }  // namespace

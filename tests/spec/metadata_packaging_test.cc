@@ -8,6 +8,7 @@
 
 #include <map>
 #include <set>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -230,6 +231,61 @@ TEST(MetadataPackagingTest, OptionalAndUnvalidatedFields) {
     ASSERT_TRUE(with.ok()) << with.error().message();
     EXPECT_EQ(with->raw().GetAll(field), (std::vector<std::string>{"Not important", "Still not important"}));
   }
+}
+
+
+// Every table of the fixture file is either run above or listed here with
+// the reason it is not (docs/spec-markers.md, "Differences"), so a new table
+// in a re-extraction cannot go unnoticed.
+void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>& run,
+                                  const std::map<std::string, std::string>& not_run) {
+  const json& doc = sparkenv::testing::LoadPackagingFile(file);
+  ASSERT_FALSE(doc.is_null());
+  size_t cases = 0;
+  for (const auto& [name, table] : doc.at("tables").items()) {
+    bool is_run = run.count(name) > 0;
+    bool is_listed = not_run.count(name) > 0;
+    EXPECT_TRUE(is_run != is_listed) << file << ": table '" << name << "' is "
+                                     << (is_run ? "both run and listed as not run" : "neither run nor listed");
+    if (is_run) cases += table.at("cases").size();
+  }
+  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases << " cases), "
+            << not_run.size() << " not run by name\n";
+}
+
+TEST(MetadataPackagingTest, EveryTableIsRunOrListed) {
+  const std::string unvalidated = "field not validated by sparkenv (docs/spec-markers.md, Leniency)";
+  ExpectEveryTableAccountedFor(
+      "metadata",
+      {"TestRawMetadata.test_non_repeating_fields_only_once", "TestRawMetadata.test_repeating_fields_only_once",
+       "TestRawMetadata.test_repeating_fields_repeated", "TestRawMetadata.test_non_repeating_fields_repeated",
+       "TestRawMetadata.test_description", "TestRawMetadata.test_description_multiple", "_RAW_EXAMPLE",
+       "TestMetadata.test_required_fields_missing",
+       "TestMetadata.test_from_email_deduplicates_unparsed_required_fields",
+       "TestMetadata.test_valid_metadata_version", "TestMetadata.test_invalid_metadata_version",
+       "TestMetadata.test_metadata_version_field_introduction",
+       "TestMetadata.test_metadata_version_field_introduction_mismatch", "TestMetadata.test_invalid_summary",
+       "TestMetadata.test_valid_requires_python", "TestMetadata.test_disallowed_dynamic",
+       "TestMetadata.test_optional_defaults_to_none", "TestMetadata.test_single_value_unvalidated_attribute",
+       "TestMetadata.test_multi_value_unvalidated_attribute"},
+      {{"TestRawMetadata.test_description_multipart_payload", "MIME multipart bodies are not interpreted"},
+       {"TestRawMetadata.test_keywords", unvalidated},
+       {"TestRawMetadata.test_project_urls_parsing", unvalidated},
+       {"TestMetadata.test_valid_description_content_type", unvalidated},
+       {"TestMetadata.test_invalid_description_content_type", unvalidated},
+       {"TestMetadata.test_from_email_wraps_description_content_type_parse_errors", unvalidated},
+       {"TestMetadata.test_valid_license_expression", unvalidated},
+       {"TestMetadata.test_invalid_license_expression", unvalidated},
+       {"TestMetadata.test_valid_license_files", unvalidated},
+       {"TestMetadata.test_invalid_license_files", unvalidated},
+       {"TestMetadata.test_valid_import_names", unvalidated},
+       {"TestMetadata.test_invalid_import_names_identifier[key]", unvalidated},
+       {"TestMetadata.test_invalid_import_names_identifier[name]", unvalidated},
+       {"TestMetadata.test_invalid_import_names_keyword", unvalidated},
+       {"TestMetadataWriting.test_headers", "sparkenv does not write metadata"},
+       {"TestMetadataWriting.test_headers_fold_every_line_boundary", "sparkenv does not write metadata"}});
 }
 
 }  // namespace

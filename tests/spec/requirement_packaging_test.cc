@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <iostream>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -193,6 +196,56 @@ TEST(RequirementPackagingTest, SpecifierSuffixErrors) {
     EXPECT_EQ(PositionOf(r.error().message()), 5 + op.size() + 4) << r.error().message();
     EXPECT_NE(r.error().message().find("a local version label can only be used with == and !="), std::string::npos);
   }
+}
+
+
+// Every table of the fixture file is either run above or listed here with
+// the reason it is not (docs/spec-markers.md, "Differences"), so a new table
+// in a re-extraction cannot go unnoticed.
+void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>& run,
+                                  const std::map<std::string, std::string>& not_run) {
+  const json& doc = sparkenv::testing::LoadPackagingFile(file);
+  ASSERT_FALSE(doc.is_null());
+  size_t cases = 0;
+  for (const auto& [name, table] : doc.at("tables").items()) {
+    bool is_run = run.count(name) > 0;
+    bool is_listed = not_run.count(name) > 0;
+    EXPECT_TRUE(is_run != is_listed) << file << ": table '" << name << "' is "
+                                     << (is_run ? "both run and listed as not run" : "neither run nor listed");
+    if (is_run) cases += table.at("cases").size();
+  }
+  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases << " cases), "
+            << not_run.size() << " not run by name\n";
+}
+
+TEST(RequirementPackagingTest, EveryTableIsRunOrListed) {
+  ExpectEveryTableAccountedFor(
+      "requirements",
+      {"test_basic_valid_requirement_parsing", "TestRequirementBehaviour.test_str_and_repr",
+       "TestRequirementParsing.test_error_invalid_marker_malformed_quoted_string", "test_normalized_requirements",
+       "test_pickle_requirement_roundtrip", "test_pickle_requirement_setstate_rejects_invalid_string",
+       "TestRequirementBehaviour.test_different_reqs_different_hashes",
+       "TestRequirementBehaviour.test_equal_reqs_equal_hashes",
+       "TestRequirementBehaviour.test_equivalent_reqs_equal_hashes_unequal_strings",
+       "TestRequirementParsing.test_file_url", "TestRequirementParsing.test_trailing_horizontal_whitespace",
+       "TestRequirementParsing.test_valid_marker",
+       "TestRequirementParsing.test_error_when_suffixed_with_line_break[line_break]", "EQUAL_DEPENDENCIES",
+       "EQUIVALENT_DEPENDENCIES", "DIFFERENT_DEPENDENCIES",
+       "TestRequirementParsing.test_error_when_prefix_match_uses_post_release",
+       "TestRequirementParsing.test_error_when_local_version_label_is_used_incorrectly"},
+      {{"test_basic_valid_requirement_parsing[name]", "input of the product table"},
+       {"test_basic_valid_requirement_parsing[extras]", "input of the product table"},
+       {"test_basic_valid_requirement_parsing[url,specifier]", "input of the product table"},
+       {"test_basic_valid_requirement_parsing[marker]", "input of the product table"},
+       {"test_basic_valid_requirement_parsing[whitespace]", "input of the product table"},
+       {"TestRequirementBehaviour.test_str_and_repr[extras]", "input of the product table"},
+       {"TestRequirementBehaviour.test_str_and_repr[url_or_specifier]", "input of the product table"},
+       {"TestRequirementBehaviour.test_str_and_repr[marker]", "input of the product table"},
+       {"TestRequirementParsing.test_error_when_suffixed_with_line_break[requirement]",
+        "input of the [line_break] table"},
+       {"test_pickle_requirement_preserves_prereleases", "Python pickling"}});
 }
 
 }  // namespace
