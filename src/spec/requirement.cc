@@ -14,8 +14,38 @@ using detail::SyntaxError;
 
 bool IsWordByte(char c) { return IsAsciiAlnum(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80; }
 
-// Python's \s for the ASCII range (str patterns): also \x1c-\x1f.
-bool IsPySpace(char c) { return IsAsciiSpace(c) || (c >= '\x1c' && c <= '\x1f'); }
+// Byte length of the character at s[i] if Python's str.isspace() (and so
+// regex \s) holds for it, else 0: ASCII blanks, \x1c-\x1f and the Unicode
+// spaces (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+// U+205F, U+3000) in UTF-8.
+size_t PySpaceAt(std::string_view s, size_t i) {
+  if (i >= s.size()) return 0;
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  if (IsAsciiSpace(static_cast<char>(c)) || (c >= 0x1c && c <= 0x1f)) return 1;
+  auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+  if (c == 0xC2 && (at(1) == 0x85 || at(1) == 0xA0)) return 2;
+  if (c == 0xE1 && at(1) == 0x9A && at(2) == 0x80) return 3;
+  if (c == 0xE2 && at(1) == 0x80 && ((at(2) >= 0x80 && at(2) <= 0x8A) || at(2) == 0xA8 || at(2) == 0xA9 ||
+                                     at(2) == 0xAF)) {
+    return 3;
+  }
+  if (c == 0xE2 && at(1) == 0x81 && at(2) == 0x9F) return 3;
+  if (c == 0xE3 && at(1) == 0x80 && at(2) == 0x80) return 3;
+  return 0;
+}
+
+// Python's str.strip().
+std::string_view PyStrip(std::string_view s) {
+  for (size_t n; (n = PySpaceAt(s, 0)) > 0;) s.remove_prefix(n);
+  for (;;) {
+    size_t cut = 0;
+    for (size_t k = 1; k <= 3 && k <= s.size(); ++k) {
+      if (PySpaceAt(s, s.size() - k) == k) cut = k;
+    }
+    if (cut == 0) return s;
+    s.remove_suffix(cut);
+  }
+}
 
 bool IsIdentChar(char c) { return IsAsciiAlnum(c) || c == '.' || c == '_' || c == '-'; }
 
@@ -60,7 +90,7 @@ class Scan {
     return n;
   }
   void Spaces() {
-    while (i_ < s_.size() && IsPySpace(s_[i_])) ++i_;
+    for (size_t n; (n = PySpaceAt(s_, i_)) > 0;) i_ += n;
   }
   // v? (?:[0-9]+!)? [0-9]+ (?:\.[0-9]+)*  -- `min_dots` repetitions needed;
   // like the regex, falls back to no epoch when the rest does not match.
@@ -161,7 +191,7 @@ size_t MatchSpecifier(std::string_view s, size_t pos) {
   if (sc.Lit("===")) {
     sc.Spaces();
     size_t i = sc.pos();
-    while (i < s.size() && !IsPySpace(s[i]) && s[i] != ';' && s[i] != ')') ++i;
+    while (i < s.size() && PySpaceAt(s, i) == 0 && s[i] != ';' && s[i] != ')') ++i;
     return i - pos;
   }
   if (sc.Lit("==") || sc.Lit("!=")) {
@@ -335,20 +365,32 @@ class RequirementParser {
   SyntaxError error_;
 };
 
-// packaging's str(SpecifierSet) of the clauses: each as "<op><version>"
-// with the version as written, sorted, equal clauses (per Specifier::==)
-// kept once.
-std::string WrittenSpecifierText(const std::vector<std::string>& pieces) {
-  std::vector<std::pair<std::string, Specifier>> clauses;
-  for (const std::string& piece : pieces) {
-    size_t op = StartsWith(piece, "===") ? 3 : (piece.size() >= 2 && piece[1] == '=') ? 2 : 1;
-    std::string written = piece.substr(0, op) + std::string(TrimAscii(std::string_view(piece).substr(op)));
-    Result<Specifier> spec = Specifier::Parse(piece);
-    if (spec.ok()) clauses.emplace_back(std::move(written), std::move(*spec));
+// The clauses as packaging's SpecifierSet reads them: the text split on ','
+// (an === clause may hold one), each piece stripped, empty pieces dropped,
+// and each clause "<op><version>" with the blanks around the version
+// removed.
+std::vector<std::string> CleanClauses(const std::vector<std::string>& tokens) {
+  std::vector<std::string> out;
+  for (const std::string& piece : Split(Join(tokens, ","), ',')) {
+    std::string_view p = PyStrip(piece);
+    if (p.empty()) continue;
+    size_t op = StartsWith(p, "===") ? 3 : (p.size() >= 2 && p[1] == '=') ? 2 : 1;
+    out.push_back(std::string(p.substr(0, op)) + std::string(PyStrip(p.substr(op))));
   }
-  std::stable_sort(clauses.begin(), clauses.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+// packaging's str(SpecifierSet): the clauses as written, sorted, equal
+// clauses (per Specifier::==) kept once.
+std::string WrittenSpecifierText(const std::vector<std::string>& clauses) {
+  std::vector<std::pair<std::string, Specifier>> parsed;
+  for (const std::string& clause : clauses) {
+    Result<Specifier> spec = Specifier::Parse(clause);
+    if (spec.ok()) parsed.emplace_back(clause, std::move(*spec));
+  }
+  std::stable_sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::pair<std::string, Specifier>> kept;
-  for (auto& clause : clauses) {
+  for (auto& clause : parsed) {
     bool duplicate = false;
     for (const auto& k : kept) duplicate = duplicate || k.second == clause.second;
     if (!duplicate) kept.push_back(std::move(clause));
@@ -374,17 +416,11 @@ Result<Requirement> Requirement::Parse(std::string_view text) {
   if (!parser.Parse(&r.name_, &r.extras_, &specs, &r.url_, &marker)) {
     return detail::MakeSyntaxError("requirement", text, parser.error());
   }
-  // As packaging: the clauses are re-split on ',' (an === clause may hold
-  // one) and empty pieces dropped before the set is parsed.
-  std::vector<std::string> pieces;
-  for (const std::string& piece : Split(Join(specs, ","), ',')) {
-    std::string_view trimmed = TrimAscii(piece);
-    if (!trimmed.empty()) pieces.emplace_back(trimmed);
-  }
-  Result<SpecifierSet> set = SpecifierSet::Parse(Join(pieces, ","));
+  std::vector<std::string> clauses = CleanClauses(specs);
+  Result<SpecifierSet> set = SpecifierSet::Parse(Join(clauses, ","));
   if (!set.ok()) return set.error().Wrap("invalid requirement " + Quote(text));
   r.specifier_ = std::move(*set);
-  r.specifier_text_ = WrittenSpecifierText(pieces);
+  r.specifier_text_ = WrittenSpecifierText(clauses);
   if (marker) r.marker_ = MarkerParserAccess::Make(std::move(marker));
   return r;
 }
