@@ -18,15 +18,43 @@ namespace {
 // for any input.
 constexpr int kMaxNesting = 100;
 
-// Python's \w over str is Unicode-aware; bytes of non-ASCII characters count
-// as word characters here (letters are the common case). See docs.
-bool IsWordByte(unsigned char c) { return IsAsciiAlnum(static_cast<char>(c)) || c == '_' || c >= 0x80; }
+bool WordAt(std::string_view s, size_t pos) { return detail::IsWordCharAt(s, pos); }
+bool WordBefore(std::string_view s, size_t pos) { return detail::IsWordCharBefore(s, pos); }
 
-bool WordAt(std::string_view s, size_t pos) {
-  return pos < s.size() && IsWordByte(static_cast<unsigned char>(s[pos]));
+// Python's \w for one non-ASCII code point (str.isalnum()), approximated
+// without Unicode tables: blanks and the common punctuation and symbol
+// blocks are not word characters, letters of every script are.
+bool IsNonAsciiWordCodePoint(uint32_t cp) {
+  if (cp < 0xC0) {
+    return cp == 0xAA || cp == 0xB2 || cp == 0xB3 || cp == 0xB5 || cp == 0xB9 || cp == 0xBA ||
+           (cp >= 0xBC && cp <= 0xBE);
+  }
+  if (cp == 0xD7 || cp == 0xF7) return false;
+  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x206F)) return false;  // spaces, General Punctuation
+  if (cp >= 0x2190 && cp <= 0x2BFF) return false;                    // arrows, math, symbols
+  if ((cp >= 0x3000 && cp <= 0x3004) || (cp >= 0x3008 && cp <= 0x3020) || cp == 0x3030 ||
+      (cp >= 0x303D && cp <= 0x303F)) {
+    return false;  // CJK punctuation
+  }
+  if (cp == 0xFEFF || (cp >= 0xFF01 && cp <= 0xFF0F) || (cp >= 0xFF1A && cp <= 0xFF20) ||
+      (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF65)) {
+    return false;  // fullwidth punctuation
+  }
+  return true;
 }
-bool WordBefore(std::string_view s, size_t pos) {
-  return pos > 0 && IsWordByte(static_cast<unsigned char>(s[pos - 1]));
+
+// Decodes the UTF-8 character starting at s[pos] (s is valid UTF-8).
+uint32_t CodePointAt(std::string_view s, size_t pos) {
+  unsigned char c = static_cast<unsigned char>(s[pos]);
+  size_t n = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
+  uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k <= n && pos + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[pos + k]) & 0x3F);
+  return cp;
+}
+
+bool IsWordCodePoint(uint32_t cp) {
+  if (cp < 0x80) return IsAsciiAlnum(static_cast<char>(cp)) || cp == '_';
+  return IsNonAsciiWordCodePoint(cp);
 }
 
 // `\bword\b` at pos (word starts and ends with a word character).
@@ -560,6 +588,17 @@ std::string_view MarkerOpToString(MarkerOp op) {
 }
 
 namespace detail {
+
+bool IsWordCharAt(std::string_view s, size_t pos) {
+  return pos < s.size() && IsWordCodePoint(CodePointAt(s, pos));
+}
+
+bool IsWordCharBefore(std::string_view s, size_t pos) {
+  if (pos == 0 || pos > s.size()) return false;
+  size_t start = pos - 1;
+  while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+  return IsWordCodePoint(CodePointAt(s, start));
+}
 
 size_t CharOffset(std::string_view source, size_t pos) {
   size_t n = 0;

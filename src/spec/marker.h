@@ -137,6 +137,12 @@ struct SyntaxError {
 // True when `s` is well-formed UTF-8 (markers and requirements are text).
 bool ValidUtf8(std::string_view s);
 
+// Python's regex \w (for str) at byte offset `pos` of UTF-8 `s`, and for
+// the character that ends just before `pos`; non-ASCII is approximated
+// (see docs/spec-markers.md).
+bool IsWordCharAt(std::string_view s, size_t pos);
+bool IsWordCharBefore(std::string_view s, size_t pos);
+
 // Character offset (code points) of byte offset `pos` in `source`.
 size_t CharOffset(std::string_view source, size_t pos);
 

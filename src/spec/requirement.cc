@@ -12,7 +12,6 @@ namespace {
 
 using detail::SyntaxError;
 
-bool IsWordByte(char c) { return IsAsciiAlnum(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80; }
 
 // Byte length of the character at s[i] if Python's str.isspace() (and so
 // regex \s) holds for it, else 0: ASCII blanks, \x1c-\x1f and the Unicode
@@ -53,13 +52,12 @@ bool IsIdentChar(char c) { return IsAsciiAlnum(c) || c == '.' || c == '_' || c =
 // ends on a word boundary. Returns the length (0 when no match).
 size_t MatchIdentifier(std::string_view s, size_t pos) {
   if (pos >= s.size() || !IsAsciiAlnum(s[pos])) return 0;
-  if (pos > 0 && IsWordByte(s[pos - 1])) return 0;
+  if (detail::IsWordCharBefore(s, pos)) return 0;
   size_t end = pos + 1;
   while (end < s.size() && IsIdentChar(s[end])) ++end;
   for (; end > pos; --end) {
-    bool last_word = IsWordByte(s[end - 1]);
-    bool next_word = end < s.size() && IsWordByte(s[end]);
-    if (last_word != next_word) return end - pos;
+    bool last_word = IsAsciiAlnum(s[end - 1]) || s[end - 1] == '_';
+    if (last_word != detail::IsWordCharAt(s, end)) return end - pos;
   }
   return 0;
 }
