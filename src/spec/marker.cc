@@ -48,7 +48,8 @@ uint32_t CodePointAt(std::string_view s, size_t pos) {
   unsigned char c = static_cast<unsigned char>(s[pos]);
   size_t n = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
   uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
-  for (size_t k = 1; k <= n && pos + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[pos + k]) & 0x3F);
+  for (size_t k = 1; k <= n && pos + k < s.size(); ++k)
+    cp = (cp << 6) | (static_cast<unsigned char>(s[pos + k]) & 0x3F);
   return cp;
 }
 
@@ -146,19 +147,40 @@ std::optional<std::string> DecodePythonString(std::string_view token) {
     if (++i >= body.size()) return std::nullopt;  // escapes the closing quote
     char e = body[i];
     switch (e) {
-      case '\n': break;  // line continuation
+      case '\n':
+        break;  // line continuation
       case '\r':
         if (i + 1 < body.size() && body[i + 1] == '\n') ++i;
         break;
-      case '\\': case '\'': case '"': out += e; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case 'x': case 'u': case 'U': {
+      case '\\':
+      case '\'':
+      case '"':
+        out += e;
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
         size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         uint32_t cp = 0;
         for (size_t k = 0; k < digits; ++k) {
@@ -171,11 +193,13 @@ std::optional<std::string> DecodePythonString(std::string_view token) {
         AppendUtf8(&out, cp);
         break;
       }
-      case 'N': return std::nullopt;
+      case 'N':
+        return std::nullopt;
       default:
         if (e >= '0' && e <= '7') {
           uint32_t cp = static_cast<uint32_t>(e - '0');
-          for (int k = 0; k < 2 && i + 1 < body.size() && body[i + 1] >= '0' && body[i + 1] <= '7'; ++k) {
+          for (int k = 0; k < 2 && i + 1 < body.size() && body[i + 1] >= '0' && body[i + 1] <= '7';
+               ++k) {
             cp = cp * 8 + static_cast<uint32_t>(body[++i] - '0');
           }
           AppendUtf8(&out, cp);
@@ -219,8 +243,8 @@ bool detail::ValidUtf8(std::string_view s) {
       if ((d & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (d & 0x3F);
     }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return false;
     }
     i += n + 1;
@@ -410,11 +434,20 @@ std::string SerializeOperand(const MarkerOperand& o) {
   std::string escaped(1, q);
   for (char c : o.text) {
     switch (c) {
-      case '\\': escaped += "\\\\"; break;
-      case '\n': escaped += "\\n"; break;
-      case '\r': escaped += "\\r"; break;
-      case '\0': escaped += "\\x00"; break;
-      default: escaped += c;
+      case '\\':
+        escaped += "\\\\";
+        break;
+      case '\n':
+        escaped += "\\n";
+        break;
+      case '\r':
+        escaped += "\\r";
+        break;
+      case '\0':
+        escaped += "\\x00";
+        break;
+      default:
+        escaped += c;
     }
   }
   return escaped + q;
@@ -453,8 +486,8 @@ struct EvalContext {
 };
 
 Error UndefinedComparison(const MarkerComparison& c, std::string_view lhs, std::string_view rhs) {
-  return Error("undefined comparison " + Quote(lhs) + " " + std::string(MarkerOpToString(c.op)) + " " +
-               Quote(rhs) + ": " + std::string(MarkerOpToString(c.op)) +
+  return Error("undefined comparison " + Quote(lhs) + " " + std::string(MarkerOpToString(c.op)) +
+               " " + Quote(rhs) + ": " + std::string(MarkerOpToString(c.op)) +
                " needs PEP 440 versions on both sides");
 }
 
@@ -462,20 +495,27 @@ Error UndefinedComparison(const MarkerComparison& c, std::string_view lhs, std::
 Result<bool> CompareValues(const MarkerComparison& c, std::string_view key, std::string_view lhs,
                            std::string_view rhs) {
   if (IsVersionVariable(key)) {
-    Result<Specifier> spec = Specifier::Parse(std::string(MarkerOpToString(c.op)) + std::string(rhs));
+    Result<Specifier> spec =
+        Specifier::Parse(std::string(MarkerOpToString(c.op)) + std::string(rhs));
     if (spec.ok()) return spec->Contains(lhs, PreReleases::kInclude);
   }
   switch (c.op) {
-    case MarkerOp::kIn: return rhs.find(lhs) != std::string_view::npos;
-    case MarkerOp::kNotIn: return rhs.find(lhs) == std::string_view::npos;
+    case MarkerOp::kIn:
+      return rhs.find(lhs) != std::string_view::npos;
+    case MarkerOp::kNotIn:
+      return rhs.find(lhs) == std::string_view::npos;
     case MarkerOp::kLess:
-    case MarkerOp::kGreater: return false;
+    case MarkerOp::kGreater:
+      return false;
     case MarkerOp::kEqual:
     case MarkerOp::kLessEqual:
-    case MarkerOp::kGreaterEqual: return lhs == rhs;
-    case MarkerOp::kNotEqual: return lhs != rhs;
+    case MarkerOp::kGreaterEqual:
+      return lhs == rhs;
+    case MarkerOp::kNotEqual:
+      return lhs != rhs;
     case MarkerOp::kCompatible:
-    case MarkerOp::kArbitrary: break;
+    case MarkerOp::kArbitrary:
+      break;
   }
   return UndefinedComparison(c, lhs, rhs);
 }
@@ -508,17 +548,23 @@ Result<bool> EvalComparison(const MarkerComparison& c, const EvalContext& ctx) {
     if (!ctx.lock_file) return Undefined(key);
     if (left_is_key || other.is_variable) {
       return Error("set-valued marker variable " + Quote(key) +
-                   " can only be used as '\"<name>\" in " + key + "' or '\"<name>\" not in " + key + "'");
+                   " can only be used as '\"<name>\" in " + key + "' or '\"<name>\" not in " + key +
+                   "'");
     }
     const std::set<std::string>& set = key == "extras" ? ctx.extras : ctx.dependency_groups;
     bool member = set.count(NormalizeName(c.lhs.text)) > 0;
     switch (c.op) {
-      case MarkerOp::kIn: return member;
-      case MarkerOp::kNotIn: return !member;
-      case MarkerOp::kNotEqual: return true;  // a string never equals a set
+      case MarkerOp::kIn:
+        return member;
+      case MarkerOp::kNotIn:
+        return !member;
+      case MarkerOp::kNotEqual:
+        return true;  // a string never equals a set
       case MarkerOp::kCompatible:
-      case MarkerOp::kArbitrary: return UndefinedComparison(c, c.lhs.text, key);
-      default: return false;
+      case MarkerOp::kArbitrary:
+        return UndefinedComparison(c, c.lhs.text, key);
+      default:
+        return false;
     }
   }
 
@@ -573,16 +619,26 @@ std::set<std::string> NormalizedSet(const std::vector<std::string>& names) {
 
 std::string_view MarkerOpToString(MarkerOp op) {
   switch (op) {
-    case MarkerOp::kEqual: return "==";
-    case MarkerOp::kNotEqual: return "!=";
-    case MarkerOp::kLess: return "<";
-    case MarkerOp::kLessEqual: return "<=";
-    case MarkerOp::kGreater: return ">";
-    case MarkerOp::kGreaterEqual: return ">=";
-    case MarkerOp::kCompatible: return "~=";
-    case MarkerOp::kArbitrary: return "===";
-    case MarkerOp::kIn: return "in";
-    case MarkerOp::kNotIn: return "not in";
+    case MarkerOp::kEqual:
+      return "==";
+    case MarkerOp::kNotEqual:
+      return "!=";
+    case MarkerOp::kLess:
+      return "<";
+    case MarkerOp::kLessEqual:
+      return "<=";
+    case MarkerOp::kGreater:
+      return ">";
+    case MarkerOp::kGreaterEqual:
+      return ">=";
+    case MarkerOp::kCompatible:
+      return "~=";
+    case MarkerOp::kArbitrary:
+      return "===";
+    case MarkerOp::kIn:
+      return "in";
+    case MarkerOp::kNotIn:
+      return "not in";
   }
   return "==";
 }
@@ -609,11 +665,12 @@ size_t CharOffset(std::string_view source, size_t pos) {
 }
 
 Error MakeSyntaxError(std::string_view what, std::string_view source, const SyntaxError& e) {
-  return Error("invalid " + std::string(what) + " " + Quote(source) + ": " + e.message + " at position " +
-               std::to_string(CharOffset(source, e.end)));
+  return Error("invalid " + std::string(what) + " " + Quote(source) + ": " + e.message +
+               " at position " + std::to_string(CharOffset(source, e.end)));
 }
 
-std::shared_ptr<const MarkerNode> ParseMarkerAt(std::string_view source, size_t* pos, SyntaxError* error) {
+std::shared_ptr<const MarkerNode> ParseMarkerAt(std::string_view source, size_t* pos,
+                                                SyntaxError* error) {
   if (!ValidUtf8(source)) {
     *error = SyntaxError{"not valid UTF-8", 0, 0};
     return nullptr;
@@ -646,14 +703,16 @@ std::string Marker::ToString() const {
   return out;
 }
 
-Result<bool> Marker::Evaluate(const MarkerEnvironment& env, const std::vector<std::string>& extras) const {
+Result<bool> Marker::Evaluate(const MarkerEnvironment& env,
+                              const std::vector<std::string>& extras) const {
   EvalContext ctx{&env, false, NormalizedSet(extras), {}};
   Result<bool> r = EvalNode(*root_, ctx);
   if (!r.ok()) return r.error().Wrap("cannot evaluate marker " + Quote(ToString()));
   return r;
 }
 
-Result<bool> Marker::EvaluateForLockFile(const MarkerEnvironment& env, const std::vector<std::string>& extras,
+Result<bool> Marker::EvaluateForLockFile(const MarkerEnvironment& env,
+                                         const std::vector<std::string>& extras,
                                          const std::vector<std::string>& dependency_groups) const {
   EvalContext ctx{&env, true, NormalizedSet(extras), NormalizedSet(dependency_groups)};
   Result<bool> r = EvalNode(*root_, ctx);

@@ -73,9 +73,9 @@ enum class MarkerBoolOp { kAnd, kOr };
 // and/or exactly as written (a parenthesized group is a nested node).
 struct MarkerNode {
   bool is_group = false;
-  MarkerComparison comparison;       // when !is_group
-  std::vector<MarkerNode> atoms;     // when is_group: at least one
-  std::vector<MarkerBoolOp> joins;   // when is_group: atoms.size() - 1
+  MarkerComparison comparison;      // when !is_group
+  std::vector<MarkerNode> atoms;    // when is_group: at least one
+  std::vector<MarkerBoolOp> joins;  // when is_group: atoms.size() - 1
 };
 
 class Marker {

@@ -6,29 +6,52 @@
 #include <set>
 
 #include "base/strings.h"
-#include "spec/name.h"
 #include "spec/marker.h"
+#include "spec/name.h"
 
 namespace sparkenv::spec {
 namespace {
 
 constexpr std::array<std::string_view, 10> kMetadataVersions = {"1.0", "1.1", "1.2", "2.0", "2.1",
-                                                                 "2.2", "2.3", "2.4", "2.5", "2.6"};
+                                                                "2.2", "2.3", "2.4", "2.5", "2.6"};
 
 // Every field of the core metadata specification (lower case).
-constexpr std::string_view kKnownFields[] = {
-    "author",           "author-email",     "classifier",       "description",
-    "description-content-type",            "download-url",     "dynamic",
-    "home-page",        "import-name",      "import-namespace", "keywords",
-    "license",          "license-expression",                  "license-file",
-    "maintainer",       "maintainer-email", "metadata-version", "name",
-    "obsoletes",        "obsoletes-dist",   "platform",         "project-url",
-    "provides",         "provides-dist",    "provides-extra",   "requires",
-    "requires-dist",    "requires-external",                    "requires-python",
-    "summary",          "supported-platform",                   "version"};
+constexpr std::string_view kKnownFields[] = {"author",
+                                             "author-email",
+                                             "classifier",
+                                             "description",
+                                             "description-content-type",
+                                             "download-url",
+                                             "dynamic",
+                                             "home-page",
+                                             "import-name",
+                                             "import-namespace",
+                                             "keywords",
+                                             "license",
+                                             "license-expression",
+                                             "license-file",
+                                             "maintainer",
+                                             "maintainer-email",
+                                             "metadata-version",
+                                             "name",
+                                             "obsoletes",
+                                             "obsoletes-dist",
+                                             "platform",
+                                             "project-url",
+                                             "provides",
+                                             "provides-dist",
+                                             "provides-extra",
+                                             "requires",
+                                             "requires-dist",
+                                             "requires-external",
+                                             "requires-python",
+                                             "summary",
+                                             "supported-platform",
+                                             "version"};
 
 bool IsKnownField(std::string_view lower) {
-  return std::find(std::begin(kKnownFields), std::end(kKnownFields), lower) != std::end(kKnownFields);
+  return std::find(std::begin(kKnownFields), std::end(kKnownFields), lower) !=
+         std::end(kKnownFields);
 }
 
 // packaging's _LINE_BOUNDARY_RE as far as ASCII and UTF-8 encodings go.
@@ -38,7 +61,8 @@ bool HasLineBreak(std::string_view s) {
     if (c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c >= 0x1c && c <= 0x1e)) return true;
     if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) return true;
     if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
       return true;
     }
   }
@@ -111,7 +135,8 @@ MetadataHeaders MetadataHeaders::Parse(std::string_view text) {
   bool have_current = false;
   auto flush = [&] {
     if (!have_current) return;
-    while (!current_value.empty() && (current_value.back() == '\n' || current_value.back() == '\r')) {
+    while (!current_value.empty() &&
+           (current_value.back() == '\n' || current_value.back() == '\r')) {
       current_value.pop_back();
     }
     out.headers.emplace_back(std::move(current_name), std::move(current_value));
@@ -137,7 +162,8 @@ MetadataHeaders MetadataHeaders::Parse(std::string_view text) {
     if (colon == 0) continue;  // no header name: ignored
     current_name = std::string(line.substr(0, colon));
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     current_value = std::string(value);
     have_current = true;
   }
@@ -163,7 +189,8 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
       if (required) return Invalid("missing required field " + std::string(field));
       return std::optional<std::string>();
     }
-    if (!detail::ValidUtf8(values[0])) return Invalid(std::string(field) + " " + Quote(values[0]) + " is not UTF-8");
+    if (!detail::ValidUtf8(values[0]))
+      return Invalid(std::string(field) + " " + Quote(values[0]) + " is not UTF-8");
     return std::optional<std::string>(values[0]);
   };
 
@@ -172,9 +199,10 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
   m.metadata_version_ = **mv;
   if (std::find(kMetadataVersions.begin(), kMetadataVersions.end(), m.metadata_version_) ==
       kMetadataVersions.end()) {
-    return Invalid("unknown Metadata-Version " + Quote(m.metadata_version_) + " (known: " +
-                   Join(std::vector<std::string>(kMetadataVersions.begin(), kMetadataVersions.end()), ", ") +
-                   ")");
+    return Invalid(
+        "unknown Metadata-Version " + Quote(m.metadata_version_) + " (known: " +
+        Join(std::vector<std::string>(kMetadataVersions.begin(), kMetadataVersions.end()), ", ") +
+        ")");
   }
   const bool at_least_2_3 = m.metadata_version_ >= "2.3";
 
@@ -195,7 +223,8 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
 
   Result<std::optional<std::string>> summary = single("Summary", false);
   if (!summary.ok()) return summary.error();
-  if (*summary && HasLineBreak(**summary)) return Invalid("Summary " + Quote(**summary) + " must be a single line");
+  if (*summary && HasLineBreak(**summary))
+    return Invalid("Summary " + Quote(**summary) + " must be a single line");
   m.summary_ = *summary;
 
   Result<std::optional<std::string>> description = single("Description", false);
@@ -203,7 +232,8 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
   m.description_ = *description;
   if (!raw.body.empty()) {
     // As packaging: with both, neither can be trusted.
-    if (m.description_) return Invalid("the Description is given both as a header and as the message body");
+    if (m.description_)
+      return Invalid("the Description is given both as a header and as the message body");
     m.description_ = raw.body;
   }
 
@@ -211,15 +241,17 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
   if (!requires_python.ok()) return requires_python.error();
   if (*requires_python) {
     Result<SpecifierSet> set = SpecifierSet::Parse(**requires_python);
-    if (!set.ok()) return Invalid("Requires-Python " + Quote(**requires_python) + ": " + set.error().message());
+    if (!set.ok())
+      return Invalid("Requires-Python " + Quote(**requires_python) + ": " + set.error().message());
     m.requires_python_ = std::move(*set);
   }
 
   for (const std::string& value : raw.GetAll("Requires-Dist")) {
     Result<Requirement> req = Requirement::Parse(value);
     if (!req.ok()) {
-      return Invalid("Requires-Dist " + Quote(value) + ": " +
-                     StripPrefix(req.error().message(), "invalid requirement " + Quote(value) + ": "));
+      return Invalid(
+          "Requires-Dist " + Quote(value) + ": " +
+          StripPrefix(req.error().message(), "invalid requirement " + Quote(value) + ": "));
     }
     m.requires_dist_.push_back(std::move(*req));
   }
@@ -234,8 +266,8 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
     std::string normalized = NormalizeName(value);
     if (!seen_extras.insert(normalized).second) {
       if (at_least_2_3) {
-        return Invalid("Provides-Extra " + Quote(value) + " duplicates another extra after normalization (" +
-                       Quote(normalized) + ")");
+        return Invalid("Provides-Extra " + Quote(value) +
+                       " duplicates another extra after normalization (" + Quote(normalized) + ")");
       }
       continue;
     }
@@ -246,14 +278,17 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
   if (!dynamic.empty() && m.metadata_version_ < "2.2") {
     // Unlike the fields a resolver needs (accepted whatever the declared
     // version), Dynamic has no meaning before 2.2: refuse, as packaging does.
-    return Invalid("Dynamic appears in Metadata-Version " + m.metadata_version_ + " but was introduced in 2.2");
+    return Invalid("Dynamic appears in Metadata-Version " + m.metadata_version_ +
+                   " but was introduced in 2.2");
   }
   for (const std::string& value : dynamic) {
     std::string field = ToLowerAscii(value);
     if (field == "name" || field == "version" || field == "metadata-version") {
-      return Invalid("Dynamic " + Quote(value) + ": Name, Version and Metadata-Version cannot be dynamic");
+      return Invalid("Dynamic " + Quote(value) +
+                     ": Name, Version and Metadata-Version cannot be dynamic");
     }
-    if (!IsKnownField(field)) return Invalid("Dynamic " + Quote(value) + " is not a core metadata field");
+    if (!IsKnownField(field))
+      return Invalid("Dynamic " + Quote(value) + " is not a core metadata field");
     m.dynamic_.push_back(std::move(field));
   }
   return m;
@@ -261,13 +296,14 @@ Result<Metadata> Metadata::Parse(std::string_view text) {
 
 std::string Metadata::normalized_name() const { return NormalizeName(name_); }
 
-Result<std::vector<Requirement>> Metadata::RequirementsFor(const MarkerEnvironment& env,
-                                                           const std::vector<std::string>& extras) const {
+Result<std::vector<Requirement>> Metadata::RequirementsFor(
+    const MarkerEnvironment& env, const std::vector<std::string>& extras) const {
   std::vector<Requirement> out;
   for (const Requirement& req : requires_dist_) {
     Result<bool> applies = req.EvaluateMarker(env, extras);
-    if (!applies.ok()) return applies.error().Wrap(name_ + " " + version_->ToString() + ": Requires-Dist " +
-                                                   Quote(req.ToString()));
+    if (!applies.ok())
+      return applies.error().Wrap(name_ + " " + version_->ToString() + ": Requires-Dist " +
+                                  Quote(req.ToString()));
     if (*applies) out.push_back(req);
   }
   return out;

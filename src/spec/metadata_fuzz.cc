@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again.ok() || again->ToString() != req.ToString()) std::abort();
     rebuilt += "Requires-Dist: " + req.ToString() + "\n";
   }
-  if (m->requires_python()) rebuilt += "Requires-Python: " + m->requires_python()->ToString() + "\n";
+  if (m->requires_python())
+    rebuilt += "Requires-Python: " + m->requires_python()->ToString() + "\n";
   for (const std::string& extra : m->provides_extra()) rebuilt += "Provides-Extra: " + extra + "\n";
   // A value holding a line break cannot be written back as one header line.
   for (const Requirement& req : m->requires_dist()) {

@@ -12,7 +12,6 @@ namespace {
 
 using detail::SyntaxError;
 
-
 // Byte length of the character at s[i] if Python's str.isspace() (and so
 // regex \s) holds for it, else 0: ASCII blanks, \x1c-\x1f and the Unicode
 // spaces (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
@@ -24,8 +23,8 @@ size_t PySpaceAt(std::string_view s, size_t i) {
   auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
   if (c == 0xC2 && (at(1) == 0x85 || at(1) == 0xA0)) return 2;
   if (c == 0xE1 && at(1) == 0x9A && at(2) == 0x80) return 3;
-  if (c == 0xE2 && at(1) == 0x80 && ((at(2) >= 0x80 && at(2) <= 0x8A) || at(2) == 0xA8 || at(2) == 0xA9 ||
-                                     at(2) == 0xAF)) {
+  if (c == 0xE2 && at(1) == 0x80 &&
+      ((at(2) >= 0x80 && at(2) <= 0x8A) || at(2) == 0xA8 || at(2) == 0xA9 || at(2) == 0xAF)) {
     return 3;
   }
   if (c == 0xE2 && at(1) == 0x81 && at(2) == 0x9F) return 3;
@@ -159,8 +158,9 @@ class Scan {
     size_t save = i_;
     auto alnum_run = [&] {
       size_t n = 0;
-      while (i_ < s_.size() && (exact_case ? (IsAsciiDigit(s_[i_]) || (s_[i_] >= 'a' && s_[i_] <= 'z'))
-                                           : IsAsciiAlnum(s_[i_]))) {
+      while (i_ < s_.size() &&
+             (exact_case ? (IsAsciiDigit(s_[i_]) || (s_[i_] >= 'a' && s_[i_] <= 'z'))
+                         : IsAsciiAlnum(s_[i_]))) {
         ++i_, ++n;
       }
       return n;
@@ -279,7 +279,9 @@ class RequirementParser {
     }
     SkipWs();
     if (!At(']')) {
-      return Fail("expected ']' after the extras (to match the '[' at position " + Position(open) + ")", open, pos_);
+      return Fail(
+          "expected ']' after the extras (to match the '[' at position " + Position(open) + ")",
+          open, pos_);
     }
     ++pos_;
     return true;
@@ -327,7 +329,8 @@ class RequirementParser {
     if (!ParseVersionMany(specs)) return false;
     SkipWs();
     if (!At(')')) {
-      return Fail("expected ')' after the version specifier (to match the '(' at position " + Position(open) + ")",
+      return Fail("expected ')' after the version specifier (to match the '(' at position " +
+                      Position(open) + ")",
                   open, pos_);
     }
     ++pos_;
@@ -350,7 +353,8 @@ class RequirementParser {
                     start, pos_ + 1);
       }
       Scan local(s_, pos_);
-      if (local.Local(true)) return Fail("a local version label can only be used with == and !=", start, pos_);
+      if (local.Local(true))
+        return Fail("a local version label can only be used with == and !=", start, pos_);
       SkipWs();
       if (!At(',')) return true;
       ++pos_;
@@ -386,7 +390,8 @@ std::string WrittenSpecifierText(const std::vector<std::string>& clauses) {
     Result<Specifier> spec = Specifier::Parse(clause);
     if (spec.ok()) parsed.emplace_back(clause, std::move(*spec));
   }
-  std::stable_sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(parsed.begin(), parsed.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<std::pair<std::string, Specifier>> kept;
   for (auto& clause : parsed) {
     bool duplicate = false;
@@ -451,14 +456,16 @@ std::set<std::string> Requirement::normalized_extras() const {
   return out;
 }
 
-Result<bool> Requirement::EvaluateMarker(const MarkerEnvironment& env, const std::vector<std::string>& extras) const {
+Result<bool> Requirement::EvaluateMarker(const MarkerEnvironment& env,
+                                         const std::vector<std::string>& extras) const {
   if (!marker_) return true;
   return marker_->Evaluate(env, extras);
 }
 
 bool Requirement::operator==(const Requirement& other) const {
-  return normalized_name() == other.normalized_name() && normalized_extras() == other.normalized_extras() &&
-         specifier_ == other.specifier_ && url_ == other.url_ && marker_ == other.marker_;
+  return normalized_name() == other.normalized_name() &&
+         normalized_extras() == other.normalized_extras() && specifier_ == other.specifier_ &&
+         url_ == other.url_ && marker_ == other.marker_;
 }
 
 }  // namespace sparkenv::spec
