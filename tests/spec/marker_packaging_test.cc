@@ -25,9 +25,13 @@ using sparkenv::testing::LoadPackagingTable;
 // Where packaging's error points: the '^' of the last line of its message.
 std::optional<size_t> CaretOf(const std::string& message) {
   size_t nl = message.rfind('\n');
-  if (nl == std::string::npos) return std::nullopt;
+  if (nl == std::string::npos) {
+    return std::nullopt;
+  }
   std::string last = message.substr(nl + 1);
-  if (last.empty() || last.back() != '^' || last.size() < 5) return std::nullopt;
+  if (last.empty() || last.back() != '^' || last.size() < 5) {
+    return std::nullopt;
+  }
   return last.size() - 1 - 4;
 }
 
@@ -35,7 +39,9 @@ std::optional<size_t> CaretOf(const std::string& message) {
 std::optional<size_t> PositionOf(const std::string& message) {
   static const std::regex kAt(" at position ([0-9]+)$");
   std::smatch m;
-  if (!std::regex_search(message, m, kAt)) return std::nullopt;
+  if (!std::regex_search(message, m, kAt)) {
+    return std::nullopt;
+  }
   return std::stoul(m[1].str());
 }
 
@@ -133,7 +139,9 @@ MarkerEnvironment EnvironmentFor(const json& given, std::vector<std::string>* ex
   if (given.is_object()) {
     for (const auto& [k, v] : given.items()) {
       if (k == "extra") {
-        if (!v.get<std::string>().empty()) extras->push_back(v.get<std::string>());
+        if (!v.get<std::string>().empty()) {
+          extras->push_back(v.get<std::string>());
+        }
       } else {
         env[k] = v.get<std::string>();
       }
@@ -270,10 +278,16 @@ void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>&
     EXPECT_TRUE(is_run != is_listed)
         << file << ": table '" << name << "' is "
         << (is_run ? "both run and listed as not run" : "neither run nor listed");
-    if (is_run) cases += table.at("cases").size();
+    if (is_run) {
+      cases += table.at("cases").size();
+    }
   }
-  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  for (const auto& name : run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  for (const auto& [name, why] : not_run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
   std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases
             << " cases), " << not_run.size() << " not run by name\n";
 }

@@ -77,7 +77,9 @@ bool StartsWithDescription(const std::string& given) {
 
 // "metadata-version" -> "metadata_version"
 std::string ToRawKey(std::string field) {
-  for (char& c : field) c = c == '-' ? '_' : c;
+  for (char& c : field) {
+    c = c == '-' ? '_' : c;
+  }
   return field;
 }
 
@@ -103,16 +105,21 @@ TEST(MetadataPackagingTest, HeaderFieldsOnceAndRepeated) {
   for (const json& row :
        LoadPackagingTable("metadata", "TestRawMetadata.test_repeating_fields_repeated")) {
     std::string field = Field(row[0]);
-    MetadataHeaders h = MetadataHeaders::Parse(field + ": VaLuE\n" + field + ": VaLuE");
+    const std::string line = field + ": VaLuE";
+    MetadataHeaders h = MetadataHeaders::Parse(line + "\n" + line);
     EXPECT_EQ(h.GetAll(field), (std::vector<std::string>{"VaLuE", "VaLuE"})) << field;
   }
   size_t refused = 0;
   for (const json& row :
        LoadPackagingTable("metadata", "TestRawMetadata.test_non_repeating_fields_repeated")) {
     std::string field = Field(row[0]);
-    if (kValidatedSingle.count(field) == 0) continue;  // not validated (docs/spec-markers.md)
-    std::string text = "Metadata-Version: 2.6\nName: packaging\nVersion: 1.0\n" + field +
-                       ": VaLuE\n" + field + ": VaLuE\n";
+    if (kValidatedSingle.count(field) == 0) {
+      continue;  // not validated (docs/spec-markers.md)
+    }
+    const std::string line = field + ": VaLuE\n";
+    std::string text = "Metadata-Version: 2.6\nName: packaging\nVersion: 1.0\n";
+    text += line;
+    text += line;
     if (field == "Metadata-Version" || field == "Name" || field == "Version") {
       text = Example() + field + ": VaLuE\n";  // the example's value and a second one
     }
@@ -149,8 +156,9 @@ TEST(MetadataPackagingTest, RequiredFields) {
     std::string missing = row[0].get<std::string>();
     std::string text;
     for (const json& e : example) {
-      if (e[0].get<std::string>() != missing)
+      if (e[0].get<std::string>() != missing) {
         text += Field(e[0]) + ": " + e[1].get<std::string>() + "\n";
+      }
     }
     Result<Metadata> m = Metadata::Parse(text);
     ASSERT_FALSE(m.ok()) << missing;
@@ -179,7 +187,9 @@ TEST(MetadataPackagingTest, MetadataVersions) {
   for (const json& row :
        LoadPackagingTable("metadata", "TestMetadata.test_invalid_metadata_version")) {
     std::string v = row[0].get<std::string>();
-    if (v == "2.0") continue;  // accepted on purpose (docs/spec-markers.md)
+    if (v == "2.0") {
+      continue;  // accepted on purpose (docs/spec-markers.md)
+    }
     EXPECT_FALSE(
         Metadata::Parse("Metadata-Version: " + v + "\nName: packaging\nVersion: 2023.0.0\n").ok())
         << v;
@@ -203,8 +213,9 @@ TEST(MetadataPackagingTest, MetadataVersions) {
 TEST(MetadataPackagingTest, ValidatedFields) {
   for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_invalid_summary")) {
     std::string summary = row[0].get<std::string>();
-    if (summary.find('\r') != std::string::npos)
+    if (summary.find('\r') != std::string::npos) {
       continue;  // not expressible in a file (docs/spec-markers.md)
+    }
     Result<Metadata> m = Metadata::Parse(Example() + "Summary: " + summary + "\n");
     ASSERT_FALSE(m.ok()) << summary;
     EXPECT_NE(m.error().message().find("must be a single line"), std::string::npos)
@@ -249,8 +260,10 @@ TEST(MetadataPackagingTest, OptionalAndUnvalidatedFields) {
   for (const json& row :
        LoadPackagingTable("metadata", "TestMetadata.test_multi_value_unvalidated_attribute")) {
     std::string field = Field(row[0]);
-    Result<Metadata> with = Metadata::Parse(Example() + field + ": Not important\n" + field +
-                                            ": Still not important\n");
+    std::string text = Example();
+    text += field + ": Not important\n";
+    text += field + ": Still not important\n";
+    Result<Metadata> with = Metadata::Parse(text);
     ASSERT_TRUE(with.ok()) << with.error().message();
     EXPECT_EQ(with->raw().GetAll(field),
               (std::vector<std::string>{"Not important", "Still not important"}));
@@ -271,10 +284,16 @@ void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>&
     EXPECT_TRUE(is_run != is_listed)
         << file << ": table '" << name << "' is "
         << (is_run ? "both run and listed as not run" : "neither run nor listed");
-    if (is_run) cases += table.at("cases").size();
+    if (is_run) {
+      cases += table.at("cases").size();
+    }
   }
-  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  for (const auto& name : run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  for (const auto& [name, why] : not_run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
   std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases
             << " cases), " << not_run.size() << " not run by name\n";
 }

@@ -25,16 +25,22 @@ using sparkenv::testing::LoadPackagingTableObject;
 
 std::optional<size_t> CaretOf(const std::string& message) {
   size_t nl = message.rfind('\n');
-  if (nl == std::string::npos) return std::nullopt;
+  if (nl == std::string::npos) {
+    return std::nullopt;
+  }
   std::string last = message.substr(nl + 1);
-  if (last.empty() || last.back() != '^' || last.size() < 5) return std::nullopt;
+  if (last.empty() || last.back() != '^' || last.size() < 5) {
+    return std::nullopt;
+  }
   return last.size() - 1 - 4;
 }
 
 std::optional<size_t> PositionOf(const std::string& message) {
   static const std::regex kAt(" at position ([0-9]+)$");
   std::smatch m;
-  if (!std::regex_search(message, m, kAt)) return std::nullopt;
+  if (!std::regex_search(message, m, kAt)) {
+    return std::nullopt;
+  }
   return std::stoul(m[1].str());
 }
 
@@ -225,10 +231,16 @@ void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>&
     EXPECT_TRUE(is_run != is_listed)
         << file << ": table '" << name << "' is "
         << (is_run ? "both run and listed as not run" : "neither run nor listed");
-    if (is_run) cases += table.at("cases").size();
+    if (is_run) {
+      cases += table.at("cases").size();
+    }
   }
-  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  for (const auto& name : run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  for (const auto& [name, why] : not_run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
   std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases
             << " cases), " << not_run.size() << " not run by name\n";
 }
