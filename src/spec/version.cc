@@ -70,7 +70,9 @@ std::string NumberText(uint64_t value, std::string_view big) {
   return big.empty() ? std::to_string(value) : std::string(big);
 }
 
-void HashCombine(size_t& seed, size_t h) { seed ^= h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2); }
+void HashCombine(size_t& seed, size_t h) {
+  seed ^= h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+}
 
 size_t HashNumber(uint64_t value, std::string_view big) {
   return big.empty() ? std::hash<uint64_t>()(value) : std::hash<std::string_view>()(big);
@@ -124,8 +126,7 @@ class VersionParser {
       if (!ReadNumber(pos_, digits_end, &epoch_)) return Fail(number_error_);
       pos_ = digits_end + 1;
       if (!IsAsciiDigit(At(pos_))) {
-        return Fail("expected a release number after the epoch " +
-                    Quote(s_.substr(0, pos_)));
+        return Fail("expected a release number after the epoch " + Quote(s_.substr(0, pos_)));
       }
     }
     if (!IsAsciiDigit(At(pos_))) {
@@ -162,8 +163,8 @@ class VersionParser {
   }
 
  private:
-  static constexpr std::string_view kPreWords[] = {"alpha", "a", "beta", "b", "preview",
-                                                   "pre", "c", "rc"};
+  static constexpr std::string_view kPreWords[] = {"alpha",   "a",   "beta", "b",
+                                                   "preview", "pre", "c",    "rc"};
   static constexpr PreKind kPreKinds[] = {PreKind::kAlpha, PreKind::kAlpha, PreKind::kBeta,
                                           PreKind::kBeta,  PreKind::kRc,    PreKind::kRc,
                                           PreKind::kRc,    PreKind::kRc};
@@ -563,7 +564,8 @@ size_t Version::Hash() const {
   const Huge* h = huge_.get();
   size_t seed = HashNumber(epoch_, h ? h->epoch : kNoDigits);
   size_t n = TrimmedReleaseSize(release_);
-  for (size_t i = 0; i < n; ++i) HashCombine(seed, HashNumber(release_[i], h ? h->release[i] : kNoDigits));
+  for (size_t i = 0; i < n; ++i)
+    HashCombine(seed, HashNumber(release_[i], h ? h->release[i] : kNoDigits));
   HashCombine(seed, n);
   if (pre_) {
     HashCombine(seed, static_cast<size_t>(pre_->first) + 1);

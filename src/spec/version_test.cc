@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace sparkenv::spec {
 namespace {
@@ -27,8 +28,13 @@ TEST(VersionTest, NormalizesSpellings) {
       {"v1.0", "1.0"},
       {"V1.0", "1.0"},
       {"  1.0\t\n", "1.0"},
-      {"\xc2\xa0" "1.0" "\xe3\x80\x80", "1.0"},  // U+00A0 and U+3000 count as space
-      {"\x1c" "1.0", "1.0"},
+      {"\xc2\xa0"
+       "1.0"
+       "\xe3\x80\x80",
+       "1.0"},  // U+00A0 and U+3000 count as space
+      {"\x1c"
+       "1.0",
+       "1.0"},
       {"01!02.003", "1!2.3"},
       {"0!1.0", "1.0"},
       {"1.0alpha1", "1.0a1"},
@@ -83,19 +89,23 @@ TEST(VersionTest, ErrorsNameTheTextAndTheRule) {
   } cases[] = {
       {"", "invalid version '': empty string"},
       {"   ", "invalid version '   ': empty string"},
-      {"foo", "invalid version 'foo': expected a release number such as '1.0' at the start (PEP 440)"},
+      {"foo",
+       "invalid version 'foo': expected a release number such as '1.0' at the start (PEP 440)"},
       {"1!", "invalid version '1!': expected a release number after the epoch '1!'"},
       {"1.0.", "invalid version '1.0.': expected a number after '.'"},
       {"1.0.x", "invalid version '1.0.x': expected a number after '.'"},
       {"1.0+", "invalid version '1.0+': empty local version label after '+'"},
       {"1.0+a..b", "invalid version '1.0+a..b': empty segment in local version label 'a..b'"},
-      {"1.0+a b", "invalid version '1.0+a b': invalid character ' ' in local version label "
-                  "(allowed: letters, digits, '.', '-', '_')"},
+      {"1.0+a b",
+       "invalid version '1.0+a b': invalid character ' ' in local version label "
+       "(allowed: letters, digits, '.', '-', '_')"},
       {"1.0re", "invalid version '1.0re': unexpected 'e' after '1.0r'"},
       {"1.0.post1-1", "invalid version '1.0.post1-1': unexpected '-1' after '1.0.post1'"},
       {"1.0-1-1", "invalid version '1.0-1-1': unexpected '-1' after '1.0-1'"},
-      {"vv1", "invalid version 'vv1': expected a release number such as '1.0' at the start (PEP 440)"},
-      {"v 1.0", "invalid version 'v 1.0': expected a release number such as '1.0' at the start (PEP 440)"},
+      {"vv1",
+       "invalid version 'vv1': expected a release number such as '1.0' at the start (PEP 440)"},
+      {"v 1.0",
+       "invalid version 'v 1.0': expected a release number such as '1.0' at the start (PEP 440)"},
   };
   for (const Case& c : cases) {
     auto v = Version::Parse(c.in);
@@ -110,10 +120,11 @@ TEST(VersionTest, ErrorsNameTheTextAndTheRule) {
 TEST(VersionTest, OrderFollowsPep440) {
   // Strictly increasing (each pair), as in packaging's test_version.py.
   const char* ordered[] = {
-      "1.0.dev456", "1.0a1",       "1.0a2.dev456", "1.0a12.dev456", "1.0a12",
-      "1.0b1.dev456", "1.0b2",     "1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456",
-      "1.0rc1",     "1.0",         "1.0+abc.5",   "1.0+abc.7",     "1.0+5",
-      "1.0.post456.dev34", "1.0.post456", "1.0.15",  "1.1.dev1",      "1!0.1",
+      "1.0.dev456",    "1.0a1",         "1.0a2.dev456", "1.0a12.dev456",
+      "1.0a12",        "1.0b1.dev456",  "1.0b2",        "1.0b2.post345.dev456",
+      "1.0b2.post345", "1.0rc1.dev456", "1.0rc1",       "1.0",
+      "1.0+abc.5",     "1.0+abc.7",     "1.0+5",        "1.0.post456.dev34",
+      "1.0.post456",   "1.0.15",        "1.1.dev1",     "1!0.1",
   };
   for (size_t i = 0; i + 1 < std::size(ordered); ++i) {
     Version a = V(ordered[i]);
@@ -128,14 +139,16 @@ TEST(VersionTest, TrailingZerosAndLocalsCompare) {
   EXPECT_EQ(V("1.0"), V("1.0.0"));
   EXPECT_EQ(V("1"), V("1.0.0.0"));
   EXPECT_EQ(V("1.0").Hash(), V("1.0.0").Hash());
+  std::unordered_set<Version> set{V("1.0"), V("1.0.0"), V("1.0+x")};
+  EXPECT_EQ(set.size(), 2u);
   EXPECT_EQ(V("0"), V("0.0"));
   EXPECT_LT(V("1.0"), V("1.0.1"));
-  EXPECT_LT(V("1.0+abc"), V("1.0+1"));       // strings before numbers
-  EXPECT_LT(V("1.0+1"), V("1.0+1.0"));       // shorter prefix first
-  EXPECT_LT(V("1.0+2"), V("1.0+10"));        // numbers numerically
+  EXPECT_LT(V("1.0+abc"), V("1.0+1"));  // strings before numbers
+  EXPECT_LT(V("1.0+1"), V("1.0+1.0"));  // shorter prefix first
+  EXPECT_LT(V("1.0+2"), V("1.0+10"));   // numbers numerically
   EXPECT_EQ(V("1.0+01"), V("1.0+1"));
   EXPECT_EQ(V("1.0+A"), V("1.0+a"));
-  EXPECT_LT(V("1.0"), V("1.0+0"));           // no local before any local
+  EXPECT_LT(V("1.0"), V("1.0+0"));  // no local before any local
   EXPECT_LT(V("1.0.post1.dev1"), V("1.0.post1"));
   EXPECT_GT(V("1.0.post1.dev1"), V("1.0"));
   EXPECT_LT(V("1.0a1.post1"), V("1.0a2.dev1"));
@@ -158,7 +171,8 @@ TEST(VersionTest, HugeNumbersAreExact) {
   EXPECT_EQ(above.CompareReleaseSegment(0, max), std::strong_ordering::greater);
   EXPECT_EQ(V("1.0.post230829038032890382908901890812").ToString(),
             "1.0.post230829038032890382908901890812");
-  EXPECT_LT(V("1.0.post230829038032890382908901890812"), V("1.0.post230829038032890382908901890813"));
+  EXPECT_LT(V("1.0.post230829038032890382908901890812"),
+            V("1.0.post230829038032890382908901890813"));
   EXPECT_EQ(V("99999999999999999999999!1+99999999999999999999999.x").ToString(),
             "99999999999999999999999!1+99999999999999999999999.x");
   EXPECT_FALSE(V("1+99999999999999999999999").Public().has_huge_numbers());
