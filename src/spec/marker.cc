@@ -734,6 +734,8 @@ std::string_view MarkerOpToString(MarkerOp op) {
 
 namespace detail {
 
+Marker MakeMarker(std::shared_ptr<const MarkerNode> root) { return Marker(std::move(root)); }
+
 bool IsWordCharAt(std::string_view s, size_t pos) {
   return pos < s.size() && IsWordCodePoint(CodePointAt(s, pos));
 }

@@ -530,7 +530,7 @@ Result<Requirement> Requirement::Parse(std::string_view text) {
   r.specifier_ = std::move(*set);
   r.specifier_text_ = WrittenSpecifierText(clauses);
   if (marker) {
-    r.marker_ = MarkerParserAccess::Make(std::move(marker));
+    r.marker_ = detail::MakeMarker(std::move(marker));
   }
   return r;
 }
