@@ -31,6 +31,8 @@ namespace {
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       {"target", "Describe the cluster's interpreter and platform (markers and tags)", SetupTarget},
+      {"check", "Validate a version, specifier, requirement, marker, wheel filename or METADATA",
+       SetupCheck},
   };
   return commands;
 }
