@@ -569,7 +569,7 @@ Result<std::vector<DepEdge>*> Solver::Dependencies(int pkg, size_t index, bool* 
       projects_[r.normalized_name()]->direct = true;
     }
   } else {
-    const Package& p = packages_[pkg];
+    const Package p = packages_[pkg];  // a copy: PackageId() below may grow packages_
     Project& project = *p.project;
     auto meta_it = project.metadata.find(index);
     if (meta_it == project.metadata.end()) {
@@ -719,8 +719,7 @@ Result<bool> Solver::ChooseNext(int* next) {
     return true;
   }
 
-  Package& package = packages_[best];
-  Project& project = *package.project;
+  Project& project = *packages_[best].project;
   const VersionRange range = acc_.at(best).set;
   std::vector<size_t> order;
   for (size_t i = 0; i < project.versions.size(); ++i) {
