@@ -225,5 +225,95 @@ TEST(ResolverExplanation, NoMatchingVersion) {
       "Because you require a==2.0 but no version of a matches ==2.0, version solving failed.");
 }
 
+// A version with only a Windows wheel and an sdist: the sdist is used on
+// Linux, and the result says so; with no_build it is not a candidate.
+TEST(Resolver, SdistWhenNoCompatibleWheel) {
+  MemoryProvider provider;
+  DistributionFile windows;
+  windows.filename = "a-1.0-cp312-cp312-win_amd64.whl";
+  windows.is_wheel = true;
+  windows.tags = *spec::Tag::ParseSet("cp312-cp312-win_amd64");
+  DistributionFile sdist;
+  sdist.filename = "a-1.0.tar.gz";
+  provider.Add("a", CandidateVersion{*spec::Version::Parse("1.0"), {windows, sdist}}, {});
+  ResolveRequest request;
+  request.requirements.push_back(*spec::Requirement::Parse("a"));
+  request.target = LinuxTarget();
+  auto r = Resolve(provider, request);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_TRUE(r->packages[0].from_sdist);
+  EXPECT_EQ(r->packages[0].file.filename, "a-1.0.tar.gz");
+
+  request.options.no_build = {"A"};
+  r = Resolve(provider, request);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "Because a==1.0 has no wheel for the target and building a from source is disabled "
+            "and you require a, version solving failed.");
+}
+
+TEST(Resolver, BestRankedWheel) {
+  MemoryProvider provider;
+  std::vector<DistributionFile> files;
+  for (const char* tag :
+       {"py3-none-any", "cp312-cp312-manylinux_2_17_x86_64", "cp312-abi3-win_amd64"}) {
+    DistributionFile f;
+    f.filename = std::string("a-1.0-") + tag + ".whl";
+    f.is_wheel = true;
+    f.tags = *spec::Tag::ParseSet(tag);
+    files.push_back(f);
+  }
+  provider.Add("a", CandidateVersion{*spec::Version::Parse("1.0"), files}, {});
+  ResolveRequest request;
+  request.requirements.push_back(*spec::Requirement::Parse("a"));
+  request.target = LinuxTarget();
+  auto r = Resolve(provider, request);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->packages[0].file.filename, "a-1.0-cp312-cp312-manylinux_2_17_x86_64.whl");
+}
+
+TEST(ResolverExplanation, YankedWithReason) {
+  MemoryProvider provider;
+  DistributionFile f;
+  f.filename = "a-1.0-py3-none-any.whl";
+  f.is_wheel = true;
+  f.tags = *spec::Tag::ParseSet("py3-none-any");
+  f.yanked = true;
+  f.yanked_reason = "broken build";
+  provider.Add("a", CandidateVersion{*spec::Version::Parse("1.0"), {f}}, {});
+  ResolveRequest request;
+  request.requirements.push_back(*spec::Requirement::Parse("a>=1"));
+  request.target = LinuxTarget();
+  auto r = Resolve(provider, request);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "Because a==1.0 was yanked (reason: broken build) and you require a>=1, version "
+            "solving failed.");
+}
+
+TEST(ResolverExplanation, ConflictBetweenExtras) {
+  Index index;
+  index.Add("a", "1.0", {"b==1 ; extra == 'x'", "b==2 ; extra == 'y'"}, "", false, {"x", "y"})
+      .Add("b", "1")
+      .Add("b", "2");
+  auto r = index.Resolve({"a[x,y]"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "Because a[x]==1.0 depends on b==1 and a[y]==1.0 depends on b==2, a[x] and a[y] are "
+            "incompatible.\n"
+            "And because you require a[x] and you require a[y], version solving failed.");
+}
+
+TEST(ResolverExplanation, RootRequiresPython) {
+  Index index;
+  ResolveRequest request;
+  request.requires_python = *spec::SpecifierSet::Parse(">=3.12");
+  request.target = LinuxTarget("3.11");
+  auto r = Resolve(index.provider, request);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "the target's Python 3.11.0 does not satisfy the project's Requires-Python >=3.12");
+}
+
 }  // namespace
 }  // namespace sparkenv::resolve
