@@ -40,9 +40,20 @@ Term IntersectTerms(const Term& a, const Term& b) {
 }
 
 bool IsEmpty(const Term& t) { return t.positive && t.set.empty(); }
-// Every assignment allowed by `a` is allowed by `b`.
-bool Satisfies(const Term& a, const Term& b) { return IsEmpty(IntersectTerms(a, Negate(b))); }
-bool Disjoint(const Term& a, const Term& b) { return IsEmpty(IntersectTerms(a, b)); }
+// Every assignment allowed by `a` is allowed by `b` (a and not-b is empty).
+bool Satisfies(const Term& a, const Term& b) {
+  if (a.positive && b.positive) return a.set.IsSubsetOf(b.set);
+  if (a.positive) return a.set.IsDisjoint(b.set);
+  if (b.positive) return false;  // "not selected" satisfies a, never b
+  return b.set.IsSubsetOf(a.set);
+}
+// No assignment is allowed by both.
+bool Disjoint(const Term& a, const Term& b) {
+  if (a.positive && b.positive) return a.set.IsDisjoint(b.set);
+  if (a.positive) return a.set.IsSubsetOf(b.set);
+  if (b.positive) return b.set.IsSubsetOf(a.set);
+  return false;
+}
 
 enum class Cause {
   kRoot,         // the root must be selected
@@ -542,6 +553,10 @@ Result<std::vector<DepEdge>*> Solver::Dependencies(int pkg, size_t index, bool* 
   std::vector<DepEdge> edges;
   const spec::MarkerEnvironment& env = request_.target.markers();
   auto add_requirement = [&](const spec::Requirement& r) -> Status {
+    if (r.url()) {
+      return Error("requirement " + Quote(r.ToString()) +
+                   ": direct URL requirements are not supported by the resolver yet");
+    }
     std::string name = r.normalized_name();
     auto project = LoadProject(name);
     if (!project.ok()) return project.error();

@@ -304,6 +304,16 @@ TEST(ResolverExplanation, ConflictBetweenExtras) {
             "And because you require a[x] and you require a[y], version solving failed.");
 }
 
+TEST(Resolver, DirectUrlIsAnError) {
+  Index index;
+  auto r = index.Resolve({"a @ https://example.org/a-1.0-py3-none-any.whl"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidInput);
+  EXPECT_EQ(r.error().message(),
+            "requirement 'a @ https://example.org/a-1.0-py3-none-any.whl': direct URL requirements "
+            "are not supported by the resolver yet");
+}
+
 TEST(ResolverExplanation, RootRequiresPython) {
   Index index;
   ResolveRequest request;

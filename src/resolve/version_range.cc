@@ -51,6 +51,12 @@ bool AboveUpper(const Version& v, const Bound& upper) {
 
 Bound Flip(const Bound& b) { return Bound{b.version, !b.inclusive}; }
 
+bool EmptyBetween(const Bound& lower, const Bound& upper) {
+  if (!lower.version || !upper.version) return false;
+  if (*lower.version != *upper.version) return *lower.version > *upper.version;
+  return !(lower.inclusive && upper.inclusive);
+}
+
 }  // namespace
 
 bool Bound::operator==(const Bound& other) const {
@@ -126,6 +132,36 @@ bool VersionRange::Contains(const Version& v) const {
     if (!AboveUpper(v, i.upper)) return true;
   }
   return false;
+}
+
+bool VersionRange::IsDisjoint(const VersionRange& other) const {
+  size_t a = 0;
+  size_t b = 0;
+  while (a < intervals_.size() && b < other.intervals_.size()) {
+    const Interval& x = intervals_[a];
+    const Interval& y = other.intervals_[b];
+    const Bound& lower = LowerLess(x.lower, y.lower) ? y.lower : x.lower;
+    const bool x_ends_first = UpperLess(x.upper, y.upper);
+    const Bound& upper = x_ends_first ? x.upper : y.upper;
+    if (!EmptyBetween(lower, upper)) return false;
+    if (x_ends_first) {
+      ++a;
+    } else {
+      ++b;
+    }
+  }
+  return true;
+}
+
+bool VersionRange::IsSubsetOf(const VersionRange& other) const {
+  size_t b = 0;
+  for (const Interval& x : intervals_) {
+    // Intervals of `other` are disjoint and not adjacent, so x must fit in one.
+    while (b < other.intervals_.size() && UpperLess(other.intervals_[b].upper, x.upper)) ++b;
+    if (b == other.intervals_.size()) return false;
+    if (LowerLess(x.lower, other.intervals_[b].lower)) return false;
+  }
+  return true;
 }
 
 VersionRange VersionRange::Intersect(const VersionRange& other) const {

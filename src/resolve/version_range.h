@@ -75,8 +75,10 @@ class VersionRange {
   VersionRange Union(const VersionRange& other) const;
   VersionRange Complement() const;
   VersionRange Difference(const VersionRange& other) const { return Intersect(other.Complement()); }
-  bool IsSubsetOf(const VersionRange& other) const { return Difference(other).empty(); }
-  bool IsDisjoint(const VersionRange& other) const { return Intersect(other).empty(); }
+  // Same answers as Difference(other).empty() and Intersect(other).empty(),
+  // without building a set (the resolver asks these in its inner loop).
+  bool IsSubsetOf(const VersionRange& other) const;
+  bool IsDisjoint(const VersionRange& other) const;
 
   // "*" for the full set, "" (empty text) for the empty set, else intervals
   // joined by " | ", each as ">=1.0, <2.0" / ">1.0" / "<=2.0" / "==1.0". With

@@ -119,5 +119,28 @@ TEST(VersionRange, CellsStayAligned) {
   EXPECT_TRUE(VersionRange::Cell(c, 0).Intersect(VersionRange::Cell(c, 1)).empty());
 }
 
+// The allocation-free predicates agree with the set operations on every pair
+// of cell unions over four candidates, and with open/closed intervals.
+TEST(VersionRange, PredicatesAgreeWithSetOperations) {
+  const std::vector<Version> c = Vs({"1", "2", "3", "4"});
+  std::vector<VersionRange> sets;
+  for (int mask = 0; mask < 16; ++mask) {
+    VersionRange r;
+    for (size_t i = 0; i < 4; ++i) {
+      if ((mask & (1 << i)) != 0) r = r.Union(VersionRange::Cell(c, i));
+    }
+    sets.push_back(r);
+  }
+  sets.push_back(VersionRange::Between(Bound::Exclusive(V("2")), Bound::Inclusive(V("3"))));
+  sets.push_back(VersionRange::Between(Bound::Inclusive(V("2")), Bound::Exclusive(V("3"))));
+  sets.push_back(VersionRange::Exactly(V("3")));
+  for (const VersionRange& a : sets) {
+    for (const VersionRange& b : sets) {
+      EXPECT_EQ(a.IsSubsetOf(b), a.Difference(b).empty()) << a.ToString() << " / " << b.ToString();
+      EXPECT_EQ(a.IsDisjoint(b), a.Intersect(b).empty()) << a.ToString() << " / " << b.ToString();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sparkenv::resolve
