@@ -101,8 +101,7 @@ int CheckWheel(const CheckArgs& args) {
   if (!wheel) return ReportError(wheel.error());
   auto target = MaybeTarget(args);
   if (!target) return ReportError(target.error());
-  std::cout << "project: " << wheel->name() << "\nversion: " << wheel->version().ToString()
-            << "\n";
+  std::cout << "project: " << wheel->name() << "\nversion: " << wheel->version().ToString() << "\n";
   if (!target->has_value()) return kExitOk;
   auto rank = wheel->Rank(**target);
   if (!rank) {
@@ -139,7 +138,8 @@ std::function<int()> SetupCheck(CLI::App* app) {
   auto args = std::make_shared<CheckArgs>();
   app->add_option("kind", args->kind, "version, specifier, requirement, marker, wheel or metadata")
       ->required()
-      ->check(CLI::IsMember({"version", "specifier", "requirement", "marker", "wheel", "metadata"}));
+      ->check(
+          CLI::IsMember({"version", "specifier", "requirement", "marker", "wheel", "metadata"}));
   app->add_option("value", args->value, "The text to check (for metadata: a file path)")
       ->required();
   app->add_option("--version", args->version, "With 'specifier': test whether it contains VERSION");
