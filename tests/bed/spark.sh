@@ -13,6 +13,7 @@
 #   BED_<P>_MASTER_WEB http://127.0.0.1:PORT
 #   BED_<P>_WORK_DIR  parent of the workers' work dirs (executors' cwd below)
 #   BED_<P>_VERSION   the pinned pyspark version
+#   BED_JAVA_HOME     the Java both Spark versions run on
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -121,7 +122,7 @@ publish() {
   bed_publish "$service" \
     "BED_${P}_VERSION=$ver" "BED_${P}_HOME=$1" "BED_${P}_PYTHON=$venv/bin/python" \
     "BED_${P}_MASTER=$master_url" "BED_${P}_MASTER_WEB=http://127.0.0.1:$web" \
-    "BED_${P}_WORK_DIR=$work"
+    "BED_${P}_WORK_DIR=$work" "BED_JAVA_HOME=$JAVA_HOME"
 }
 
 down() {
