@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+BED_SCRIPT = ROOT / "tests" / "bed" / "bed"
 BASELINE = ROOT / "tests" / "bed" / "baseline"
 PROBE = BASELINE / "bedprobe.py"
 LINES = ["4", "3.5"]
