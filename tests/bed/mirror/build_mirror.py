@@ -314,6 +314,13 @@ def main() -> int:
     os.replace(new_projects, root / "projects")
     shutil.rmtree(old, ignore_errors=True)
 
+    # Files of earlier sets that no set wants any more: not listed, so not kept.
+    for p in files_dir.iterdir():
+        base = p.name[: -len(".metadata")] if p.name.endswith(".metadata") else p.name
+        if base not in entries:
+            log(f"removing {p.name} (no set wants it)")
+            p.unlink()
+
     size = sum((files_dir / f).stat().st_size for f in entries)
     manifest["files"] = len(entries)
     manifest["bytes"] = size

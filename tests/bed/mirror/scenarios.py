@@ -5,7 +5,8 @@
 
 Each scenario file (the packse format: `name`, `[root] requires`,
 `[packages.<name>.versions."<version>"]` with `requires`, `extras`,
-`requires_python` (default ">=3.8"), `wheel_tags` (default py3-none-any),
+`requires_python` (default ">=3.12", as
+packse), `wheel_tags` (default py3-none-any),
 `sdist` and `wheel` (default true), `yanked`, `description`; `[expected]`,
 `[environment]`, `[resolver_options]` are copied to scenario.json) becomes
 DIR/<scenario>/ with the layout server.py serves under
@@ -51,7 +52,7 @@ REPO = HERE.parents[2]
 DEFAULT_INPUTS = [REPO / "tests" / "fixtures" / "packse" / "scenarios", HERE / "scenarios-local"]
 UPLOAD_TIME = "2024-01-01T00:00:00.000000Z"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-DEFAULT_REQUIRES_PYTHON = ">=3.8"  # packse's default
+DEFAULT_REQUIRES_PYTHON = ">=3.12"  # packse's default (older packse releases used ">=3.8")
 VERSION_FIELDS = {"requires", "extras", "requires_python", "wheel_tags", "sdist", "wheel", "yanked",
                   "description"}
 
