@@ -7,6 +7,7 @@ on the classpath, as the `hadoop` launcher script would put it.
 """
 import json
 import os
+import re
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -56,3 +57,60 @@ def rm_json(bed_env: dict, path: str) -> dict:
     _need(bed_env, "BED_YARN_WEB_URL")
     with urllib.request.urlopen(bed_env["BED_YARN_WEB_URL"] + path, timeout=10) as r:
         return json.load(r)
+
+
+# ---- Spark on the bed's YARN ----
+
+def spark_version(line: str) -> str:
+    """The pinned Spark version of a line ("4", "3.5"): BED_SPARK_VERSIONS in tests/bed/lib.sh."""
+    text = (ROOT / "tests" / "bed" / "lib.sh").read_text()
+    m = re.search(r"^BED_SPARK_VERSIONS=\(([^)]*)\)", text, re.M)
+    assert m, "BED_SPARK_VERSIONS not found in tests/bed/lib.sh"
+    versions = [v for v in m.group(1).split() if v.startswith(line + ".")]
+    assert len(versions) == 1, (line, m.group(1))
+    return versions[0]
+
+
+def yarn_spark(bed_env: dict, line: str):
+    """A bed_spark.BedSpark for Spark `line` whose master is the bed's YARN.
+
+    Needs only the venv of scripts/setup.d/50-bed-spark.sh, not the standalone
+    spark service."""
+    from bed_spark import BedSpark
+    _need(bed_env, "HADOOP_CONF_DIR", "BED_YARN_WORK")
+    version = spark_version(line)
+    cache = Path(os.environ.get("SPARKENV_DEV_CACHE", Path.home() / ".cache" / "sparkenv-dev"))
+    venv = cache / "spark" / version / "venv"
+    marker = venv / "SPARK_HOME"
+    assert marker.is_file(), f"no Spark {version} venv at {venv}: run scripts/setup.d/50-bed-spark.sh"
+    return BedSpark(line, version, Path(marker.read_text().strip()), venv / "bin" / "python",
+                    "yarn", Path(bed_env["BED_YARN_WORK"]),
+                    bed_env.get("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64"))
+
+
+def yarn_conf(spark, deploy_mode: str) -> dict:
+    """spark-submit settings for the bed's YARN: Spark's jars and PySpark's
+    archives used in place (`local:`) instead of uploaded per application,
+    small containers, the venv's Python on the driver and the executors."""
+    return {
+        "spark.submit.deployMode": deploy_mode,
+        "spark.yarn.jars": f"local:{spark.home}/jars/*",
+        "spark.executor.instances": "2",
+        "spark.executor.cores": "1",
+        "spark.driver.memory": "512m",
+        "spark.executor.memory": "512m",
+        "spark.yarn.am.memory": "512m",
+        "spark.pyspark.python": str(spark.python),
+        "spark.pyspark.driver.python": str(spark.python),
+        "spark.yarn.submit.waitAppCompletion": "true",
+        "spark.yarn.report.interval": "2s",
+    }
+
+
+def yarn_env(bed_env: dict, spark) -> dict:
+    libs = sorted((spark.home / "python" / "lib").glob("*.zip"))
+    assert any(p.name == "pyspark.zip" for p in libs), libs
+    return {
+        "HADOOP_CONF_DIR": bed_env["HADOOP_CONF_DIR"],
+        "PYSPARK_ARCHIVES_PATH": ",".join(f"local:{p}" for p in libs),
+    }
