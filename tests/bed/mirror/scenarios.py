@@ -286,6 +286,10 @@ def main() -> int:
             shutil.rmtree(dest, ignore_errors=True)
             os.replace(tmp, dest)
             made += 1
+        if not args.paths:  # the default inputs are the whole set: drop outputs of removed scenarios
+            for d in args.out.iterdir():
+                if d.is_dir() and d.name not in seen and (d / "stamp").is_file():
+                    shutil.rmtree(d)
     except ScenarioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

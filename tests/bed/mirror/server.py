@@ -248,7 +248,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.serve_repo(self.server.repo(root), "", path, parsed.query, query)
         if path == "/scenarios/":
             d = root / "scenarios"
-            names = sorted(p.name for p in d.iterdir() if (p / "projects").is_dir()) if d.is_dir() else []
+            names = sorted(p.name for p in d.iterdir()
+                           if SCENARIO_NAME.match(p.name) and (p / "projects").is_dir()) if d.is_dir() else []
             lines = "".join(f'<a href="{urllib.parse.quote(n)}/simple/">{html.escape(n)}</a><br>\n'
                             for n in names)
             return self.send_body(200, f"<!DOCTYPE html><html><body>\n{lines}</body></html>\n".encode(),

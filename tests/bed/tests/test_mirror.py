@@ -418,12 +418,12 @@ def test_mirrored_sdists_build_offline(mirror, tmp_path):
 
 def _scenarios(mirror):
     d = mirror.root / "scenarios"
-    return sorted(p.name for p in d.iterdir() if (p / "projects").is_dir())
+    return sorted(p.name for p in d.iterdir() if not p.name.startswith(".") and (p / "projects").is_dir())
 
 
 def test_scenario_indexes_are_listed_and_consistent(mirror):
     names = _scenarios(mirror)
-    assert {"local-backtrack", "local-extras-python-tags", "local-sdist-only"} <= set(names)
+    assert {"bed-backtrack", "bed-extras-python-tags", "bed-sdist-only"} <= set(names)
     _, _, body = mirror.request("/scenarios/")
     assert [a["href"] for a, _ in parse_anchors(body.decode())] == [f"{n}/simple/" for n in names]
     for scenario in names:
@@ -476,7 +476,7 @@ def _scenario(mirror, scenario):
     return doc["root"]["requires"], expected, python
 
 
-@pytest.mark.parametrize("scenario", ["local-backtrack", "local-extras-python-tags"])
+@pytest.mark.parametrize("scenario", ["bed-backtrack", "bed-extras-python-tags"])
 def test_pip_resolves_scenarios_as_expected(mirror, tmp_path, scenario):
     requires, expected, python = _scenario(mirror, scenario)
     report = tmp_path / "report.json"
@@ -489,10 +489,10 @@ def test_pip_resolves_scenarios_as_expected(mirror, tmp_path, scenario):
 
 
 def test_pip_installs_a_scenario_sdist_offline(mirror, tmp_path):
-    requires, expected, _ = _scenario(mirror, "local-sdist-only")
+    requires, expected, _ = _scenario(mirror, "bed-sdist-only")
     target = tmp_path / "site"
     r = pip("install", "--no-cache-dir", "--target", str(target),
-            "--index-url", f"{mirror.base}/scenarios/local-sdist-only/simple/", *requires)
+            "--index-url", f"{mirror.base}/scenarios/bed-sdist-only/simple/", *requires)
     assert r.returncode == 0, r.stderr
     code = "import a, b; print(a.__version__, b.__version__)"
     out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(target)},
