@@ -214,7 +214,12 @@ def generate(doc: dict, out: Path) -> dict:
             except Exception:
                 raise ScenarioError(f"scenario '{doc['name']}': package '{pname}' has invalid version "
                                     f"'{raw_version}' (PEP 440)")
-            meta_bytes = metadata(pname, version, meta)
+            try:
+                meta_bytes = metadata(pname, version, meta)
+                for tag in meta.get("wheel_tags") or []:
+                    parse_tag(tag)
+            except Exception as e:
+                raise ScenarioError(f"scenario '{doc['name']}': package '{pname}' version '{raw_version}': {e}")
             common = {"requires-python": meta.get("requires_python", DEFAULT_REQUIRES_PYTHON) or None,
                       "upload-time": UPLOAD_TIME, "yanked": bool(meta.get("yanked", False))}
             outputs = []

@@ -302,6 +302,13 @@ def test_range_request_returns_exactly_the_bytes(mirror, spec):
     assert int(headers["content-length"]) == len(body)
 
 
+@pytest.mark.parametrize("spec", ["bytes=0-9,20-29", "items=0-9", "bytes=9-3"])
+def test_ranges_the_server_ignores_give_the_whole_file(mirror, spec):
+    path, f = _smallest_wheel(mirror)
+    status, headers, body = mirror.request(path, {"Range": spec})
+    assert status == 200 and len(body) == f["size"] and "content-range" not in headers
+
+
 def test_unsatisfiable_range_is_416(mirror):
     path, f = _smallest_wheel(mirror)
     status, headers, _ = mirror.request(path, {"Range": f"bytes={f['size']}-"})
@@ -498,3 +505,59 @@ def test_pip_installs_a_scenario_sdist_offline(mirror, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(target)},
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == [expected["a"], expected["b"]]
+
+
+# --------------------------------------------------------------------------- bad input (no server needed)
+
+MIRROR_DIR = Path(__file__).resolve().parents[1] / "mirror"
+
+
+def _run(script, *args):
+    return subprocess.run([sys.executable, str(MIRROR_DIR / script), *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[root]\nrequires = ["a"]\n[packages.a.versions."1.0"]\nwheel_tag = ["py3-none-any"]\n',
+     "package 'a' version '1.0': unknown field(s) wheel_tag"),
+    ('[root]\nrequires = ["a"]\n[packages.a.versions."1.0.x"]\n',
+     "package 'a' has invalid version '1.0.x' (PEP 440)"),
+    ('name = "bad name"\n[root]\n', "scenario name 'bad name' must be letters, digits, '.', '_', '-'"),
+    ('[root\n', "not valid TOML"),
+    ('[root]\nrequires = ["a"]\n[packages.a.versions."1.0"]\nwheel_tags = ["py3-none"]\n',
+     "package 'a' version '1.0': Tag 'py3-none' must have exactly three components"),
+    ('[root]\nrequires = ["a"]\n[packages.a.versions."1.0"]\nrequires = ["b>>1"]\n',
+     "package 'a' version '1.0': Expected"),
+])
+def test_bad_scenarios_are_rejected_and_nothing_is_written(tmp_path, toml, message):
+    src = tmp_path / "in" / "s.toml"
+    src.parent.mkdir()
+    src.write_text(toml)
+    out = tmp_path / "out"
+    r = _run("scenarios.py", "--out", str(out), str(src))
+    assert r.returncode == 1
+    assert r.stderr.startswith("error: ") and message in r.stderr, r.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_duplicate_scenario_names_are_rejected(tmp_path):
+    for n in ("one", "two"):
+        (tmp_path / f"{n}.toml").write_text('name = "same"\n[root]\nrequires = []\n')
+    r = _run("scenarios.py", "--out", str(tmp_path / "out"), str(tmp_path))
+    assert r.returncode == 1 and "scenario name 'same' is also used by" in r.stderr
+
+
+def test_bad_sdist_set_line_is_rejected_before_any_download(tmp_path):
+    sets = tmp_path / "sets"
+    sets.mkdir()
+    (sets / "x.sdist.txt").write_text("# comment\nsix==1.17.0\nsix>=1\n")
+    r = _run("build_mirror.py", "--root", str(tmp_path / "root"), "--sets", str(sets))
+    assert r.returncode != 0
+    assert f"{sets / 'x.sdist.txt'}:3: 'six>=1' is not 'name==version'" in r.stderr
+    assert not (tmp_path / "root" / "stamp").exists() and not (tmp_path / "root" / "projects").exists()
+
+
+def test_server_refuses_a_root_without_a_mirror(tmp_path):
+    r = _run("server.py", "--root", str(tmp_path), "--port", "0")
+    assert r.returncode == 2
+    assert r.stderr == f"error: '{tmp_path}' holds no mirror (no projects/ folder): run build_mirror.py first\n"
