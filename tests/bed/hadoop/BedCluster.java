@@ -123,9 +123,14 @@ public class BedCluster {
     yarnConf.set("yarn.scheduler.capacity.root.default.maximum-capacity", "100");
     yarnConf.set("yarn.scheduler.capacity.maximum-am-resource-percent", "0.5");
     // Containers run {{JAVA_HOME}}/bin/java: pass the NodeManager's JAVA_HOME on.
+    // SPARK_LOCAL_IP too (services/hadoop sets it to 127.0.0.1), so that Spark's
+    // driver (cluster mode) and executors bind to loopback: Spark otherwise picks a
+    // non-loopback interface when the host name resolves to 127.0.0.1. (Not via
+    // yarn.nodemanager.admin-env: that appends to a value the application sets,
+    // giving "127.0.0.1:127.0.0.1".) A container's own value wins over these.
     yarnConf.set(YarnConfiguration.NM_ENV_WHITELIST,
         "JAVA_HOME,HADOOP_COMMON_HOME,HADOOP_HDFS_HOME,HADOOP_CONF_DIR,"
-            + "HADOOP_YARN_HOME,HADOOP_MAPRED_HOME,PATH,LANG,TZ");
+            + "HADOOP_YARN_HOME,HADOOP_MAPRED_HOME,PATH,LANG,TZ,SPARK_LOCAL_IP");
     // Keep container logs after an application ends (no log aggregation).
     yarnConf.setBoolean(YarnConfiguration.LOG_AGGREGATION_ENABLED, false);
 
@@ -139,24 +144,17 @@ public class BedCluster {
 
     // Stop both clusters on TERM/INT (the NodeManager then ends its containers).
     // A signal handler, not a shutdown hook: MiniDFSCluster.shutdown() removes
-    // hooks of its own, which is refused while the JVM is shutting down.
+    // hooks of its own, which is refused while the JVM is shutting down. Each
+    // stop is bounded so that `bed down` (TERM, then KILL after 20 s) stays quick.
     Object stopping = new Object();
     sun.misc.SignalHandler stop = sig -> {
       synchronized (stopping) {
         log("SIG" + sig.getName() + ": stopping YARN");
-        try {
-          yarn.stop();
-        } catch (Throwable t) {
-          log("YARN stop failed: " + t);
-        }
+        bounded("YARN", yarn::stop, 10);
         log("stopping HDFS");
-        try {
-          dfs.shutdown();
-        } catch (Throwable t) {
-          log("HDFS stop failed: " + t);
-        }
+        bounded("HDFS", dfs::shutdown, 5);
         log("stopped");
-        System.exit(0);
+        Runtime.getRuntime().halt(0);
       }
     };
     sun.misc.Signal.handle(new sun.misc.Signal("TERM"), stop);
@@ -207,6 +205,34 @@ public class BedCluster {
         + yarn.getTestWorkDir().getAbsolutePath());
     System.out.flush();
     Thread.currentThread().join();  // until a signal stops the clusters
+  }
+
+  // Runs action in a thread and waits at most seconds for it; on a timeout
+  // logs every thread's stack (to see what hangs) and goes on.
+  private static void bounded(String what, Runnable action, int seconds) {
+    Thread t = new Thread(() -> {
+      try {
+        action.run();
+      } catch (Throwable e) {
+        log(what + " stop failed: " + e);
+      }
+    }, "bed-stop-" + what);
+    t.setDaemon(true);
+    t.start();
+    try {
+      t.join(seconds * 1000L);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (t.isAlive()) {
+      log(what + " did not stop within " + seconds + " s; threads:");
+      for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+        System.err.println("  thread " + e.getKey().getName());
+        for (StackTraceElement el : e.getValue()) {
+          System.err.println("      at " + el);
+        }
+      }
+    }
   }
 
   private static String need(Map<String, String> opts, String key) {

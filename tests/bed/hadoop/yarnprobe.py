@@ -22,6 +22,7 @@ def describe_partition(index, items):
         "container": os.environ.get("CONTAINER_ID"),
         "python": sys.executable,
         "cwd": os.getcwd(),
+        "spark_local_ip": os.environ.get("SPARK_LOCAL_IP"),
     }
 
 
@@ -36,6 +37,8 @@ def main():
         "master": sc.master,
         "deploy_mode": sc.getConf().get("spark.submit.deployMode"),
         "driver_container": os.environ.get("CONTAINER_ID"),
+        "driver_host": sc.getConf().get("spark.driver.host"),
+        "driver_spark_local_ip": os.environ.get("SPARK_LOCAL_IP"),
         "driver_python": sys.executable,
         "tasks": tasks,
     }
