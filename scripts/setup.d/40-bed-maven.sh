@@ -14,17 +14,22 @@ command -v mvn >/dev/null || die "mvn not found (scripts/setup.d/10-debian.sh in
 
 # resolve POM FOLDER: copies POM's dependencies into FOLDER unless its stamp matches.
 resolve() {
-  local pom=$1 dir=$2 want tmp
+  local pom=$1 dir=$2 want tmp mvnlog
   want=$(sha256sum "$pom" | cut -d' ' -f1)
   if [ "$(cat "$dir/.pom.sha256" 2>/dev/null)" = "$want" ]; then return 0; fi
   log "maven: resolving $(basename "$(dirname "$pom")") into $dir"
   tmp="$dir.tmp.$$"
   rm -rf "$tmp"
   mkdir -p "$tmp"
-  JAVA_HOME=$JAVA_HOME nice mvn -B -q -Dstyle.color=never -f "$pom" \
-    -Dmaven.repo.local="$SPARKENV_DEV_CACHE/m2" \
-    dependency:copy-dependencies -DoutputDirectory="$tmp" -DincludeScope=runtime \
-    || { rm -rf "$tmp"; die "maven: could not resolve $pom"; }
+  mvnlog="$SPARKENV_DEV_CACHE/bed-jars/maven-$(basename "$dir").log"
+  if ! JAVA_HOME=$JAVA_HOME nice mvn -B -q -f "$pom" \
+      -Dmaven.repo.local="$SPARKENV_DEV_CACHE/m2" \
+      dependency:copy-dependencies -DoutputDirectory="$tmp" -DincludeScope=runtime \
+      > "$mvnlog" 2>&1; then
+    tail -n 30 "$mvnlog" >&2
+    rm -rf "$tmp"
+    die "maven: could not resolve $pom (log: $mvnlog)"
+  fi
   echo "$want" > "$tmp/.pom.sha256"
   rm -rf "$dir"
   mv "$tmp" "$dir"
