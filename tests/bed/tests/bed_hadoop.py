@@ -26,7 +26,7 @@ def fs_shell(bed_env: dict, *args, input: bytes | None = None, check: bool = Tru
     """Runs `FsShell ARGS...` (as HDFS user `user`, default: this OS user);
     stdout/stderr as bytes."""
     _need(bed_env, "HADOOP_CONF_DIR", "BED_HADOOP_CLASSPATH")
-    java_home = bed_env.get("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    java_home = bed_env.get("BED_JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
     cp = f"{bed_env['HADOOP_CONF_DIR']}:{bed_env['BED_HADOOP_CLASSPATH']}/*"
     cmd = [f"{java_home}/bin/java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
            f"-Dlog4j.configuration=file:{LOG4J}", "-cp", cp,
@@ -85,7 +85,7 @@ def yarn_spark(bed_env: dict, line: str):
     assert marker.is_file(), f"no Spark {version} venv at {venv}: run scripts/setup.d/50-bed-spark.sh"
     return BedSpark(line, version, Path(marker.read_text().strip()), venv / "bin" / "python",
                     "yarn", Path(bed_env["BED_YARN_WORK"]),
-                    bed_env.get("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64"))
+                    bed_env.get("BED_JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64"))
 
 
 def yarn_conf(spark, deploy_mode: str) -> dict:
