@@ -3,7 +3,7 @@
 // fixed 127.0.0.1 ports, then writing client configuration for HADOOP_CONF_DIR.
 //
 // Run with Java's single-file source launcher (no javac step), from the folder
-// that should hold YARN's work dirs (MiniYARNCluster uses ./target/<name>):
+// that should hold YARN's work dirs (MiniYARNCluster uses ./target/test/data/<name>):
 //
 //   java -cp 'JARS/*' tests/bed/hadoop/BedCluster.java KEY=VALUE...
 //
@@ -16,8 +16,11 @@
 //   rm rm.scheduler rm.tracker rm.admin rm.web          ports
 //   nm.memory.mb=4096 nm.vcores=4 format=false
 //
-// Prints "BED-HADOOP-READY" once both clusters are up and the configuration is
-// written; stops both clusters (and so the YARN containers) on SIGTERM.
+// Prints "BED-HADOOP-READY <fs.defaultFS> yarn-work=<dir>" on stdout once both
+// clusters are up and the configuration is written. On SIGTERM/SIGINT stops YARN
+// (which ends its containers) and HDFS, each within a bound, then halts. Any
+// failure before that halts with status 1. Logging: pass -Dlog4j.configuration.
+// tests/bed/services/hadoop runs it; docs/bed-hadoop.md explains the settings.
 import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
