@@ -49,17 +49,20 @@ healthy() {
   [ "$(master_state)" = "ALIVE 2" ]
 }
 
-# Pids of processes left from this cluster that are not in a process group we
-# track: executors and Python workers whose cwd is under the work dir, and any
-# JVM still talking to this master (e.g. after a worker was killed with -9).
+# Pids of processes left from this cluster outside the process groups we
+# track: executors and their Python workers (cwd under the work dir), and
+# Masters/Workers of this cluster whose pid file was lost. Drivers are not
+# ours: they end when their application does.
 leftovers() {
-  local d pid cwd
+  local d pid cwd args
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
     [ "$pid" = $$ ] && continue
     cwd=$(readlink "$d/cwd" 2>/dev/null) || continue
-    if [[ "$cwd" == "$work"/* ]] ||
-       tr '\0' ' ' < "$d/cmdline" 2>/dev/null | grep -q -- "spark://127.0.0.1:$port\b\|--work-dir $work/"; then
+    args=$(tr '\0' ' ' < "$d/cmdline" 2>/dev/null) || continue
+    if [[ "$cwd" == "$work"/* ||
+          "$args" == *"deploy.worker.Worker "*"--work-dir $work/"* ||
+          "$args" == *"deploy.master.Master --host 127.0.0.1 --port $port "* ]]; then
       echo "$pid"
     fi
   done

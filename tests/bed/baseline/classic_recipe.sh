@@ -10,9 +10,11 @@
 #      from $BED_PYPI_URL when set (the bed's mirror), else from pip's own index
 #   2. unzip every wheel into one folder, OUT/site, and copy the application's
 #      own modules (-a) beside them
-#   3. with --put: `hdfs dfs -put OUT/site HDFS_FOLDER` (`hdfs` from PATH, else
-#      Hadoop's FsShell from $BED_HADOOP_CLASSPATH or $SPARK_HOME/jars, with
-#      $HADOOP_CONF_DIR)
+#   3. with --put: `hdfs dfs -put -t $PUT_THREADS OUT/site HDFS_FOLDER` (`hdfs`
+#      from PATH, else Hadoop's FsShell from $BED_HADOOP_CLASSPATH or
+#      $SPARK_HOME/jars, with $HADOOP_CONF_DIR). PUT_THREADS defaults to 8:
+#      thousands of small files, each a round trip to the NameNode and a
+#      DataNode pipeline; one thread is about 10 times slower on the bed.
 #
 # Then: spark-submit ... activate_env.py HDFS_FOLDER package.module[:function] args...
 # Prints the seconds each step took, one "step: N.NN s" line each, on stderr.
@@ -62,11 +64,11 @@ if [ -n "$put" ]; then
   else
     cp=${BED_HADOOP_CLASSPATH:+$BED_HADOOP_CLASSPATH/*}
     cp=${cp:-${SPARK_HOME:?need hdfs on PATH, BED_HADOOP_CLASSPATH or SPARK_HOME}/jars/*}
-    hdfs_dfs() { "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "${HADOOP_CONF_DIR:+$HADOOP_CONF_DIR:}$cp" \
-                   org.apache.hadoop.fs.FsShell "$@"; }
+    hdfs_dfs() { "${JAVA_HOME:+$JAVA_HOME/bin/}java" \
+                   -cp "${HADOOP_CONF_DIR:+$HADOOP_CONF_DIR:}$cp" org.apache.hadoop.fs.FsShell "$@"; }
   fi
   hdfs_dfs -rm -r -f -skipTrash "$put" >/dev/null 2>&1 || true
   hdfs_dfs -mkdir -p "$(dirname "$put")"
-  hdfs_dfs -put "$out/site" "$put"
+  hdfs_dfs -put -t "${PUT_THREADS:-8}" "$out/site" "$put"
   step put
 fi
