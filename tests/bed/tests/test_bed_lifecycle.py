@@ -57,7 +57,7 @@ def test_up_again_is_a_no_op(bed_env):
     assert r.returncode == 0, r.stderr
     assert time.monotonic() - started < 10
     after = _master_json(bed_env, "4")
-    # Same master (start time) and the same two workers: nothing restarted.
+    # The same two workers (their ids hold their start time): nothing restarted.
     assert after["status"] == "ALIVE"
     assert [w["id"] for w in after["workers"]] == [w["id"] for w in before["workers"]]
 
