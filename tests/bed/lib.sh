@@ -18,6 +18,17 @@ export JAVA_HOME=${BED_JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
 # Spark from the pip distribution: one venv per pinned version.
 BED_SPARK_VERSIONS=(4.3.0 3.5.9)
 bed_spark_venv() { echo "$SPARKENV_DEV_CACHE/spark/$1/venv"; }
+# bed_jars hadoop|s3proxy: the folder of jars that scripts/setup.d/40-bed-maven.sh
+# resolved from tests/bed/hadoop/pom.xml or tests/bed/s3/pom.xml (version from the pom).
+bed_jars() {
+  local pom
+  case $1 in
+    hadoop) pom=$BED_DIR/hadoop/pom.xml ;;
+    s3proxy) pom=$BED_DIR/s3/pom.xml ;;
+    *) die "bed_jars: unknown jar set '$1'" ;;
+  esac
+  echo "$SPARKENV_DEV_CACHE/bed-jars/$1-$(sed -n "s:.*<$1.version>\(.*\)</$1.version>.*:\1:p" "$pom")"
+}
 
 # bed_start NAME CMD...: starts CMD in its own session (so `bed_stop` can kill
 # the whole process group), output to $BED_LOGS/NAME.log, pid in $BED_RUN/NAME.pid.
