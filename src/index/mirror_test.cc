@@ -1,0 +1,132 @@
+// Integration tests against the test bed's PyPI mirror (real wheels from
+// PyPI, served by tests/bed/mirror/server.py). They need the mirror up:
+//   tests/bed/bed up mirror
+// and are skipped (with a message) when it is not reachable.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+
+#include "http/curl_client.h"
+#include "index/index_client.h"
+#include "index/metadata_source.h"
+#include "index/sha256.h"
+
+namespace sparkenv::index {
+namespace {
+
+std::string MirrorUrl() {
+  const char* url = std::getenv("BED_MIRROR_URL");
+  return url && *url ? url : "http://127.0.0.1:18888";
+}
+
+class MirrorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    http::CurlOptions o;
+    o.max_attempts = 1;
+    auto c = http::CurlClient::Create(o);
+    ASSERT_TRUE(c.ok());
+    client_ = std::move(c).value();
+    http::Request probe;
+    probe.url = MirrorUrl() + "/simple/";
+    http::Response r = client_->Fetch(probe).get();
+    if (!r.ok() || r.status != 200) {
+      GTEST_SKIP() << "the bed mirror is not up at " << MirrorUrl() << " (tests/bed/bed up mirror)";
+    }
+  }
+  std::unique_ptr<http::CurlClient> client_;
+};
+
+const DistFile* FindFile(const ProjectPage& page, const std::string& filename) {
+  for (const auto& f : page.files) {
+    if (f.filename() == filename) return &f;
+  }
+  return nullptr;
+}
+
+TEST_F(MirrorTest, JsonAndHtmlPagesAgree) {
+  IndexClient index(*client_, {{MirrorUrl() + "/simple/"}, {}});
+  auto json = index.GetProject("Pandas");  // negotiated: JSON
+  ASSERT_TRUE(json.ok()) << json.error().message();
+  EXPECT_EQ(json->api_version, "1.1");
+  ASSERT_FALSE(json->files.empty());
+  EXPECT_TRUE(json->skipped.empty());
+  EXPECT_FALSE(json->versions.empty());
+
+  http::Request html_request;
+  html_request.url = MirrorUrl() + "/simple/pandas/";
+  html_request.headers = {{"Accept", "text/html"}};
+  http::Response html_response = client_->Fetch(html_request).get();
+  ASSERT_TRUE(html_response.ok());
+  auto html = ParseProjectPage(html_response.Header("content-type").value_or(""),
+                               html_response.body, html_response.effective_url, "pandas");
+  ASSERT_TRUE(html.ok()) << html.error().message();
+  ASSERT_EQ(html->files.size(), json->files.size());
+  for (size_t i = 0; i < json->files.size(); ++i) {
+    const DistFile& j = json->files[i];
+    const DistFile* h = FindFile(*html, j.filename());
+    ASSERT_NE(h, nullptr) << j.filename();
+    EXPECT_EQ(h->url(), j.url());
+    EXPECT_EQ(h->sha256(), j.sha256());
+    ASSERT_EQ(h->requires_python().has_value(), j.requires_python().has_value());
+    if (j.requires_python()) {
+      EXPECT_EQ(*h->requires_python(), *j.requires_python());
+    }
+    EXPECT_EQ(h->has_core_metadata(), j.has_core_metadata());
+    EXPECT_EQ(h->core_metadata_hashes(), j.core_metadata_hashes());
+    EXPECT_EQ(h->yanked(), j.yanked());
+    EXPECT_TRUE(j.size().has_value());
+    EXPECT_TRUE(j.upload_time().has_value());
+    EXPECT_EQ(j.url().rfind(MirrorUrl() + "/files/", 0), 0u) << j.url();
+  }
+}
+
+TEST_F(MirrorTest, RedirectedSpellingAndUnknownProject) {
+  IndexClient index(*client_, {{MirrorUrl() + "/simple/"}, {}});
+  auto page = index.GetProject("Python_Dateutil");
+  ASSERT_TRUE(page.ok()) << page.error().message();
+  EXPECT_FALSE(page->files.empty());
+  auto missing = index.GetProject("no-such-project-here");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(),
+            "package 'no-such-project-here' not found in " + MirrorUrl() + "/simple/");
+}
+
+// Every metadata path gives the same bytes as the mirror's PEP 658 file,
+// whose hash the index publishes.
+TEST_F(MirrorTest, EveryMetadataPathGivesTheSameBytes) {
+  IndexClient index(*client_, {{MirrorUrl() + "/simple/"}, {}});
+  for (const char* project : {"pandas", "flit-core"}) {
+    auto page = index.GetProject(project);
+    ASSERT_TRUE(page.ok());
+    const DistFile* wheel = nullptr;
+    for (const auto& f : page->files) {
+      if (f.is_wheel()) wheel = &f;
+    }
+    ASSERT_NE(wheel, nullptr);
+    ASSERT_TRUE(wheel->has_core_metadata());
+    std::string want = wheel->core_metadata_hashes().at("sha256");
+
+    std::map<MetadataOrigin, std::string> seen;
+    MetadataSource file_first(*client_);
+    MetadataSource ranges(*client_, {.use_metadata_file = false, .use_range_requests = true});
+    MetadataSource whole(*client_, {.use_metadata_file = false, .use_range_requests = false});
+    for (const MetadataSource* source : {&file_first, &ranges, &whole}) {
+      auto raw = source->FetchRaw(*wheel);
+      ASSERT_TRUE(raw.ok()) << raw.error().message();
+      EXPECT_EQ(Sha256Hex(raw->text), want) << project << " via " << ToString(raw->origin);
+      seen[raw->origin] = raw->text;
+      if (raw->origin == MetadataOrigin::kRangeRequests) {
+        EXPECT_LE(raw->requests, 3) << project;
+      }
+    }
+    EXPECT_EQ(seen.size(), 3u) << project;
+    auto parsed = file_first.Fetch(*wheel);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+    EXPECT_EQ(parsed->normalized_name(), project);
+  }
+}
+
+}  // namespace
+}  // namespace sparkenv::index
