@@ -49,6 +49,8 @@ std::string_view ToString(MetadataOrigin origin) {
       return "whole file";
     case MetadataOrigin::kLocalFile:
       return "local file";
+    case MetadataOrigin::kCache:
+      return "cache";
   }
   return "?";
 }
@@ -89,6 +91,35 @@ Result<RawMetadata> MetadataSource::FetchRaw(const DistFile& file) const {
     return out;
   }
 
+  // Files are immutable once published; the sha256 (when known) makes the
+  // key change if an index ever serves different bytes under the same URL.
+  const std::string cache_key = "core-metadata sha256=" + file.sha256().value_or("");
+  if (options_.cache) {
+    if (auto entry = options_.cache->Load(file.url(), cache_key)) {
+      out.text = std::move(entry->body);
+      out.origin = MetadataOrigin::kCache;
+      return out;
+    }
+  }
+  if (options_.offline) {
+    return Error(context + ": not in the cache, and offline mode forbids the network (cache " +
+                     Quote(options_.cache ? options_.cache->dir() : std::string("none")) + ")",
+                 ErrorKind::kIo);
+  }
+  auto result = FetchRemote(file, context, out);
+  if (result.ok() && options_.cache) {
+    CacheEntry entry;
+    entry.url = file.url();
+    entry.effective_url = file.url();
+    entry.stored_at = 0;
+    entry.body = result->text;
+    (void)options_.cache->Store(cache_key, entry);  // best effort
+  }
+  return result;
+}
+
+Result<RawMetadata> MetadataSource::FetchRemote(const DistFile& file, const std::string& context,
+                                                RawMetadata out) const {
   auto get = [&](const std::string& url, http::Headers headers) {
     ++out.requests;
     http::Request r;

@@ -19,12 +19,13 @@
 
 #include "base/result.h"
 #include "http/client.h"
+#include "index/cache.h"
 #include "index/project_page.h"
 #include "spec/metadata.h"
 
 namespace sparkenv::index {
 
-enum class MetadataOrigin { kMetadataFile, kRangeRequests, kWholeFile, kLocalFile };
+enum class MetadataOrigin { kMetadataFile, kRangeRequests, kWholeFile, kLocalFile, kCache };
 std::string_view ToString(MetadataOrigin origin);
 
 struct RawMetadata {
@@ -36,6 +37,12 @@ struct RawMetadata {
 struct MetadataSourceOptions {
   bool use_metadata_file = true;   // step 1
   bool use_range_requests = true;  // step 2
+  // When set, extracted METADATA of remote wheels is kept in the HTTP cache
+  // (keyed by the file URL and its sha256, which never change for a
+  // published file) and reused without any request -- also in offline mode.
+  const HttpCache* cache = nullptr;
+  // Offline: only the cache (and local files) may answer.
+  bool offline = false;
 };
 
 class MetadataSource {
@@ -51,6 +58,9 @@ class MetadataSource {
   Result<spec::Metadata> Fetch(const DistFile& file) const;
 
  private:
+  Result<RawMetadata> FetchRemote(const DistFile& file, const std::string& context,
+                                  RawMetadata out) const;
+
   http::Client& client_;
   MetadataSourceOptions options_;
 };

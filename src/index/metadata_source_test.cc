@@ -1,7 +1,9 @@
 #include "index/metadata_source.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -133,6 +135,44 @@ TEST_F(MetadataSourceTest, ErrorsNameTheFile) {
   EXPECT_EQ(other.error().message(),
             "the metadata of 'example-1.0-py3-none-any.whl' names 'other 1.0', not the file's "
             "'example 1.0'");
+}
+
+}  // namespace
+}  // namespace sparkenv::index
+
+namespace sparkenv::index {
+namespace {
+
+TEST_F(MetadataSourceTest, CachedMetadataServesWarmAndOfflineRuns) {
+  std::string root = ::testing::TempDir() + "/sparkenv_metadata_cache_" + std::to_string(getpid());
+  std::filesystem::remove_all(root);
+  HttpCache cache(root);
+  fake_.File(kUrl, wheel_);
+  MetadataSource cold(fake_, {.cache = &cache});
+  auto first = cold.FetchRaw(Wheel(false));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->origin, MetadataOrigin::kRangeRequests);
+  size_t requests = fake_.requests().size();
+
+  auto warm = cold.FetchRaw(Wheel(false));
+  ASSERT_TRUE(warm.ok());
+  EXPECT_EQ(warm->origin, MetadataOrigin::kCache);
+  EXPECT_EQ(warm->text, expected_);
+  EXPECT_EQ(fake_.requests().size(), requests);
+
+  MetadataSource offline(fake_, {.cache = &cache, .offline = true});
+  EXPECT_EQ(offline.FetchRaw(Wheel(false))->origin, MetadataOrigin::kCache);
+  auto other =
+      DistFile::Make("example-2.0-py3-none-any.whl", "https://f/example-2.0-py3-none-any.whl");
+  auto missing = offline.FetchRaw(*other);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(),
+            "cannot read the metadata of 'example-2.0-py3-none-any.whl' from "
+            "'https://f/example-2.0-py3-none-any.whl': not in the cache, and offline mode forbids "
+            "the network (cache '" +
+                root + "/simple-v1')");
+  EXPECT_EQ(fake_.requests().size(), requests);
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
