@@ -19,6 +19,9 @@
 // A project no source has is an error of kind kNotFound naming the sources.
 //
 // Thread-safe; each project page is fetched once per client (memoized).
+// Lifetime: callbacks of the http::Client refer to this object, so destroy
+// it only after every FetchProject future is ready (or after the
+// http::Client, whose destructor completes pending requests).
 #pragma once
 
 #include <future>

@@ -3,11 +3,14 @@
 //   tests/bed/bed up mirror
 // and are skipped (with a message) when it is not reachable.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include "http/curl_client.h"
+#include "index/cache.h"
 #include "index/index_client.h"
 #include "index/metadata_source.h"
 #include "index/sha256.h"
@@ -126,6 +129,76 @@ TEST_F(MirrorTest, EveryMetadataPathGivesTheSameBytes) {
     ASSERT_TRUE(parsed.ok()) << parsed.error().message();
     EXPECT_EQ(parsed->normalized_name(), project);
   }
+}
+
+TEST_F(MirrorTest, ScenarioIndexYankedFilesInBothFormats) {
+  std::string url = MirrorUrl() + "/scenarios/bed-extras-python-tags/simple/";
+  IndexClient index(*client_, {{url}, {}});
+  auto json = index.GetProject("a");
+  ASSERT_TRUE(json.ok()) << json.error().message();
+  http::Request html_request;
+  html_request.url = url + "a/";
+  html_request.headers = {{"Accept", "application/vnd.pypi.simple.v1+html"}};
+  http::Response r = client_->Fetch(html_request).get();
+  auto html = ParseProjectPage(r.Header("content-type").value_or(""), r.body, r.effective_url, "a");
+  ASSERT_TRUE(html.ok()) << html.error().message();
+  int yanked = 0;
+  for (const auto& f : json->files) {
+    const DistFile* h = FindFile(*html, f.filename());
+    ASSERT_NE(h, nullptr);
+    EXPECT_EQ(h->yanked().has_value(), f.yanked().has_value()) << f.filename();
+    yanked += f.yanked() ? 1 : 0;
+  }
+  EXPECT_GE(yanked, 2);
+}
+
+// The whole client stack a lock would use: pages through the on-disk cache,
+// metadata through the cache, then the same answers offline with no server.
+TEST_F(MirrorTest, CachedPagesAndMetadataServeAnOfflineRun) {
+  std::string root = ::testing::TempDir() + "/sparkenv_mirror_cache_" + std::to_string(getpid());
+  std::filesystem::remove_all(root);
+  HttpCache cache(root);
+  std::shared_ptr<http::Client> shared(std::move(client_));
+  std::vector<std::string> names = {"numpy", "pandas", "python-dateutil", "pytz", "six", "tzdata"};
+  std::map<std::string, std::string> metadata;
+  {
+    CachingClient online(shared, cache);
+    IndexClient index(online, {{MirrorUrl() + "/simple/"}, {}});
+    for (const auto& n : names) index.FetchProject(n);  // all in flight at once
+    MetadataSource source(online, {.cache = &cache});
+    for (const auto& n : names) {
+      auto page = index.GetProject(n);
+      ASSERT_TRUE(page.ok()) << page.error().message();
+      for (const auto& f : page->files) {
+        if (!f.is_wheel()) continue;
+        auto raw = source.FetchRaw(f);
+        ASSERT_TRUE(raw.ok()) << raw.error().message();
+        metadata[f.filename()] = raw->text;
+      }
+    }
+  }
+  ASSERT_FALSE(metadata.empty());
+  CachingClient offline(nullptr, cache, CacheMode::kOffline);
+  IndexClient index(offline, {{MirrorUrl() + "/simple/"}, {}});
+  MetadataSource source(offline, {.cache = &cache, .offline = true});
+  size_t seen = 0;
+  for (const auto& n : names) {
+    auto page = index.GetProject(n);
+    ASSERT_TRUE(page.ok()) << page.error().message();
+    for (const auto& f : page->files) {
+      if (!f.is_wheel()) continue;
+      auto raw = source.FetchRaw(f);
+      ASSERT_TRUE(raw.ok()) << raw.error().message();
+      EXPECT_EQ(raw->origin, MetadataOrigin::kCache);
+      EXPECT_EQ(raw->text, metadata[f.filename()]);
+      ++seen;
+    }
+  }
+  EXPECT_EQ(seen, metadata.size());
+  auto missing = index.GetProject("scipy");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message().find("offline mode forbids the network"), std::string::npos);
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace
