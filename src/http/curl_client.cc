@@ -10,6 +10,7 @@
 #include <cstring>
 #include <deque>
 #include <list>
+#include <map>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -82,6 +83,14 @@ using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 using FileHandle = std::unique_ptr<FILE, FileDeleter>;
 
+// "https://u:p@Host:1/x" -> {"host:1", "u:p"}; no userinfo -> {"host:1", ""}.
+std::pair<std::string, std::string> SplitUserinfo(const std::string& url) {
+  UrlParts p = UrlParts::Parse(url);
+  size_t at = p.authority.rfind('@');
+  if (at == std::string::npos) return {ToLowerAscii(p.authority), ""};
+  return {ToLowerAscii(p.authority.substr(at + 1)), p.authority.substr(0, at)};
+}
+
 const char* MethodName(Method m) { return m == Method::kHead ? "HEAD" : "GET"; }
 
 bool IsRetryableCode(CURLcode code) {
@@ -115,6 +124,7 @@ struct Transfer {
   FileHandle file;
   std::string body;
   Headers response_headers;
+  std::string userpwd;  // "user:password" learned from an earlier URL of the host
   char errbuf[CURL_ERROR_SIZE] = {};
   bool write_failed = false;
 };
@@ -191,8 +201,16 @@ class CurlClient::Impl {
     auto t = std::make_unique<Transfer>();
     t->request = std::move(request);
     t->done = std::move(done);
+    auto [host, userinfo] = SplitUserinfo(t->request.url);
     {
       std::lock_guard<std::mutex> lock(mu_);
+      // As pip does: credentials seen in a URL apply to later URLs of the
+      // same host that carry none (an index's absolute file links).
+      if (!userinfo.empty()) {
+        credentials_[host] = userinfo;
+      } else if (auto it = credentials_.find(host); it != credentials_.end()) {
+        t->userpwd = PercentDecode(it->second);
+      }
       submitted_.push_back(std::move(t));
     }
     curl_multi_wakeup(multi_.get());
@@ -283,6 +301,7 @@ class CurlClient::Impl {
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
                      static_cast<long>(options_.low_speed_time.count()));  // NOLINT
+    if (!t->userpwd.empty()) curl_easy_setopt(e, CURLOPT_USERPWD, t->userpwd.c_str());
     if (options_.use_netrc) {
       curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));  // NOLINT
       if (options_.netrc_file)
@@ -402,6 +421,7 @@ class CurlClient::Impl {
   std::mutex mu_;
   bool stop_ = false;                                 // guarded by mu_
   std::vector<std::unique_ptr<Transfer>> submitted_;  // guarded by mu_
+  std::map<std::string, std::string> credentials_;    // host -> userinfo; guarded by mu_
   std::list<std::unique_ptr<Transfer>> waiting_;      // loop thread only
   std::vector<std::unique_ptr<Transfer>> active_;     // loop thread only
   std::mt19937_64 rng_;

@@ -178,6 +178,10 @@ TEST_F(CurlClientTest, CredentialsFromUrlAndNetrc) {
   // base64("alice:pw") = YWxpY2U6cHc=
   EXPECT_NE(with_url.body.find("authorization: Basic YWxpY2U6cHc=\n"), std::string::npos)
       << with_url.body;
+  // Later URLs of the same host without credentials get them too (as pip).
+  Response later = Get(*c, "/echo");
+  EXPECT_NE(later.body.find("authorization: Basic YWxpY2U6cHc=\n"), std::string::npos)
+      << later.body;
 
   std::string netrc = ::testing::TempDir() + "/sparkenv_netrc";
   {
