@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "http/url.h"
+#include "index/sdist_reader.h"
 #include "index/sha256.h"
 #include "index/zip_reader.h"
 #include "spec/name.h"
@@ -37,6 +38,37 @@ Result<std::string> MetadataFromArchive(uint64_t size, std::string_view tail, co
   return ReadZipMember(size, *entry, read);
 }
 
+// An sdist's PKG-INFO, when PEP 643 makes it reliable.
+Result<std::string> SdistPkgInfo(std::string_view bytes, const DistFile& file) {
+  std::optional<std::string> text;
+  if (file.sdist()->format() == spec::SdistFormat::kTarGz) {
+    auto found = PkgInfoFromTarGz(bytes);
+    if (!found.ok()) return found.error();
+    text = std::move(found).value();
+  } else {
+    ReadAt read = [bytes](uint64_t offset, uint64_t length) -> Result<std::string> {
+      return std::string(bytes.substr(offset, length));
+    };
+    auto entries = ReadCentralDirectory(bytes.size(), bytes, read);
+    if (!entries.ok()) return entries.error();
+    for (const auto& e : *entries) {
+      size_t slash = e.name.find('/');
+      if (slash != std::string::npos && slash > 0 && e.name.substr(slash) == "/PKG-INFO") {
+        auto member = ReadZipMember(bytes.size(), e, read);
+        if (!member.ok()) return member.error();
+        text = std::move(member).value();
+        break;
+      }
+    }
+  }
+  if (!text) {
+    return Error("an sdist's metadata needs a build: it has no PKG-INFO", ErrorKind::kNotFound);
+  }
+  Status reliable = CheckPkgInfoIsReliable(*text);
+  if (!reliable.ok()) return reliable.error().Wrap("an sdist's metadata needs a build");
+  return std::move(*text);
+}
+
 }  // namespace
 
 std::string_view ToString(MetadataOrigin origin) {
@@ -58,10 +90,6 @@ std::string_view ToString(MetadataOrigin origin) {
 Result<RawMetadata> MetadataSource::FetchRaw(const DistFile& file) const {
   const std::string context = "cannot read the metadata of " + Quote(file.filename()) + " from " +
                               Quote(http::RedactUrl(file.url()));
-  if (!file.is_wheel()) {
-    return Error(context + ": an sdist's metadata needs a build, which sparkenv does not do yet",
-                 ErrorKind::kNotFound);
-  }
   RawMetadata out;
   http::UrlParts parts = http::UrlParts::Parse(file.url());
   if (parts.scheme == "file") {
@@ -69,6 +97,16 @@ Result<RawMetadata> MetadataSource::FetchRaw(const DistFile& file) const {
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) return Error(context + ": " + std::strerror(errno), ErrorKind::kIo);
     auto size = static_cast<uint64_t>(in.tellg());
+    out.origin = MetadataOrigin::kLocalFile;
+    if (!file.is_wheel()) {
+      std::string bytes(size, '\0');
+      in.seekg(0);
+      in.read(bytes.data(), static_cast<std::streamsize>(size));
+      auto text = SdistPkgInfo(bytes, file);
+      if (!text.ok()) return text.error().Wrap(context);
+      out.text = std::move(text).value();
+      return out;
+    }
     ReadAt read = [&in, size](uint64_t offset, uint64_t length) -> Result<std::string> {
       if (offset > size || length > size - offset) {
         return Error("read past the end of the file", ErrorKind::kIo);
@@ -87,7 +125,6 @@ Result<RawMetadata> MetadataSource::FetchRaw(const DistFile& file) const {
     auto text = MetadataFromArchive(size, *tail, read, file);
     if (!text.ok()) return text.error().Wrap(context);
     out.text = std::move(text).value();
-    out.origin = MetadataOrigin::kLocalFile;
     return out;
   }
 
@@ -127,6 +164,19 @@ Result<RawMetadata> MetadataSource::FetchRemote(const DistFile& file, const std:
     r.headers = std::move(headers);
     return client_.Fetch(std::move(r)).get();
   };
+
+  if (!file.is_wheel()) {
+    http::Response whole = get(file.url(), {});
+    if (!whole.ok()) return whole.error->Wrap(context);
+    if (whole.status != 200) {
+      return Error(context + ": HTTP " + std::to_string(whole.status), ErrorKind::kIo);
+    }
+    auto text = SdistPkgInfo(whole.body, file);
+    if (!text.ok()) return text.error().Wrap(context);
+    out.text = std::move(text).value();
+    out.origin = MetadataOrigin::kWholeFile;
+    return out;
+  }
 
   // 1. PEP 658 metadata file.
   if (options_.use_metadata_file && file.has_core_metadata()) {

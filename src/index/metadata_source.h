@@ -7,7 +7,10 @@
 //      "*.dist-info/METADATA" member (zip_reader.h) -- usually 2 requests;
 //   3. the whole file, when the server ignores ranges or the range path fails.
 // file:// URLs (find-links folders) are read from disk through the same zip
-// reader. Sdists have no metadata without a build: an error (kNotFound).
+// reader. For an sdist the whole file is read and its PKG-INFO used when PEP
+// 643 makes it reliable (Metadata-Version >= 2.2, Requires-Dist and
+// Requires-Python not Dynamic); otherwise it would need a build, which is an
+// error of kind kNotFound (sdist_reader.h).
 //
 // Blocking: each call waits for its requests, so callers that want
 // parallelism call from several threads (the http::Client runs transfers

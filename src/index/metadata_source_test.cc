@@ -9,6 +9,7 @@
 
 #include "http/testdata/fake_client.h"
 #include "index/find_links.h"
+#include "index/sdist_reader.h"
 #include "index/sha256.h"
 
 namespace sparkenv::index {
@@ -120,11 +121,6 @@ TEST_F(MetadataSourceTest, ErrorsNameTheFile) {
   EXPECT_EQ(
       missing.error().message(),
       "cannot read the metadata of 'example-1.0-py3-none-any.whl' from '" + kUrl + "': HTTP 404");
-  auto sdist = DistFile::Make("example-1.0.tar.gz", "https://f/example-1.0.tar.gz");
-  EXPECT_EQ(source.FetchRaw(*sdist).error().message(),
-            "cannot read the metadata of 'example-1.0.tar.gz' from 'https://f/example-1.0.tar.gz': "
-            "an sdist's metadata needs a build, which sparkenv does not do yet");
-
   // Metadata naming another project is refused.
   http::Response meta;
   meta.status = 200;
@@ -173,6 +169,61 @@ TEST_F(MetadataSourceTest, CachedMetadataServesWarmAndOfflineRuns) {
                 root + "/simple-v1')");
   EXPECT_EQ(fake_.requests().size(), requests);
   std::filesystem::remove_all(root);
+}
+
+}  // namespace
+}  // namespace sparkenv::index
+
+namespace sparkenv::index {
+namespace {
+
+TEST_F(MetadataSourceTest, SdistPkgInfoWhenPep643MakesItReliable) {
+  const std::string dir = kTestdata + "sdists/";
+  MetadataSource source(fake_);
+  for (const char* name : {"example-2.0.tar.gz", "example-2.1.zip"}) {
+    auto local = DistFile::Make(name, FileUrl(dir + name));
+    auto parsed = source.Fetch(*local);
+    ASSERT_TRUE(parsed.ok()) << name << ": " << parsed.error().message();
+    EXPECT_EQ(parsed->version(), local->version());
+    ASSERT_EQ(parsed->requires_dist().size(), 1u);
+    EXPECT_EQ(parsed->requires_dist()[0].ToString(), "six");
+
+    const std::string url = std::string("https://f/") + name;
+    fake_.File(url, ReadFile(dir + name), /*ranges=*/false);
+    auto remote = source.FetchRaw(*DistFile::Make(name, url));
+    ASSERT_TRUE(remote.ok()) << remote.error().message();
+    EXPECT_EQ(remote->origin, MetadataOrigin::kWholeFile);
+    EXPECT_EQ(remote->text, source.FetchRaw(*local)->text);
+  }
+  const std::pair<const char*, std::string> refused[] = {
+      {"example-0.5.tar.gz",
+       "an sdist's metadata needs a build: its PKG-INFO has Metadata-Version '1.1', and only 2.2 "
+       "or later is reliable without a build (PEP 643)"},
+      {"example-2.2.tar.gz",
+       "an sdist's metadata needs a build: its PKG-INFO marks 'Requires-Dist' as Dynamic, so only "
+       "a build can tell (PEP 643)"},
+  };
+  for (const auto& [name, why] : refused) {
+    std::string url = FileUrl(dir + name);
+    auto raw = source.FetchRaw(*DistFile::Make(name, url));
+    ASSERT_FALSE(raw.ok()) << name;
+    EXPECT_EQ(raw.error().kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(raw.error().message(),
+              "cannot read the metadata of '" + std::string(name) + "' from '" + url + "': " + why);
+  }
+  EXPECT_TRUE(fake_.requests().size() == 2u);
+}
+
+TEST(SdistReaderTest, CorruptAndEmptyArchives) {
+  EXPECT_EQ(PkgInfoFromTarGz("not gzip").error().message(),
+            "invalid sdist archive: gzip data is corrupt");
+  std::string archive = ReadFile(kTestdata + "sdists/example-2.0.tar.gz");
+  auto truncated = PkgInfoFromTarGz(std::string_view(archive).substr(0, archive.size() / 2));
+  ASSERT_TRUE(truncated.ok());
+  EXPECT_FALSE(truncated->has_value());
+  auto whole = PkgInfoFromTarGz(archive);
+  ASSERT_TRUE(whole.ok() && whole->has_value());
+  EXPECT_EQ(whole->value().rfind("Metadata-Version: 2.3\nName: example\nVersion: 2.0\n", 0), 0u);
 }
 
 }  // namespace

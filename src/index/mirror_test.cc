@@ -201,5 +201,34 @@ TEST_F(MirrorTest, CachedPagesAndMetadataServeAnOfflineRun) {
   std::filesystem::remove_all(root);
 }
 
+// Real sdists: tomli's PKG-INFO (2.3) is reliable (PEP 643), six's (2.1) is not.
+TEST_F(MirrorTest, RealSdists) {
+  IndexClient index(*client_, {{MirrorUrl() + "/simple/"}, {}});
+  MetadataSource source(*client_);
+  auto tomli = index.GetProject("tomli");
+  ASSERT_TRUE(tomli.ok());
+  auto six = index.GetProject("six");
+  ASSERT_TRUE(six.ok());
+  int sdists = 0;
+  for (const auto* page : {&*tomli, &*six}) {
+    for (const auto& f : page->files) {
+      if (f.is_wheel()) continue;
+      ++sdists;
+      auto metadata = source.Fetch(f);
+      if (f.name() == "tomli") {
+        ASSERT_TRUE(metadata.ok()) << metadata.error().message();
+        EXPECT_EQ(metadata->version().ToString(), "2.2.1");
+      } else {
+        ASSERT_FALSE(metadata.ok());
+        EXPECT_EQ(metadata.error().message(),
+                  "cannot read the metadata of 'six-1.17.0.tar.gz' from '" + f.url() +
+                      "': an sdist's metadata needs a build: its PKG-INFO has Metadata-Version "
+                      "'2.1', and only 2.2 or later is reliable without a build (PEP 643)");
+      }
+    }
+  }
+  EXPECT_EQ(sdists, 2);
+}
+
 }  // namespace
 }  // namespace sparkenv::index
