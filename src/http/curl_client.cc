@@ -293,7 +293,9 @@ class CurlClient::Impl {
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str());
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    // Over TLS, wait for a connection that may turn out to be HTTP/2 rather
+    // than opening more; plain HTTP is 1.1 only, so waiting gains nothing.
+    if (StartsWith(t->request.url, "https:")) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(options_.connect_timeout.count()));  // NOLINT
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
