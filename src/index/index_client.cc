@@ -52,8 +52,41 @@ std::shared_future<Result<ProjectPage>> IndexClient::FetchProject(const std::str
     future = pending->promise.get_future().share();
     pages_.emplace(normalized, future);
   }
+  std::call_once(find_links_once_, [this] { LoadFindLinksPages(); });
   TryIndex(pending, 0);
   return future;
+}
+
+namespace {
+bool IsHttpUrl(const std::string& s) {
+  std::string scheme = http::UrlParts::Parse(s).scheme;
+  return scheme == "http" || scheme == "https";
+}
+}  // namespace
+
+void IndexClient::LoadFindLinksPages() {
+  std::vector<http::Request> requests;
+  for (const std::string& source : options_.find_links) {
+    if (!IsHttpUrl(source)) continue;
+    http::Request r;
+    r.url = source;
+    r.headers = {{"Accept", "text/html"}};
+    requests.push_back(std::move(r));
+  }
+  if (requests.empty()) return;
+  for (http::Response& r : client_.FetchAll(requests)) {
+    Result<ProjectPage> page = Error("", ErrorKind::kIo);
+    if (!r.ok()) {
+      page = *r.error;
+    } else if (r.status != 200) {
+      page = Error("GET " + http::RedactUrl(r.url) + ": HTTP " + std::to_string(r.status) +
+                       " (a --find-links page)",
+                   ErrorKind::kIo);
+    } else {
+      page = ParseSimpleHtml(r.body, r.effective_url, "");
+    }
+    find_links_pages_.emplace(r.url, std::move(page));
+  }
 }
 
 void IndexClient::TryIndex(const std::shared_ptr<Pending>& pending, size_t i) {
@@ -98,7 +131,20 @@ void IndexClient::Finish(const std::shared_ptr<Pending>& pending, Result<Project
   ProjectPage page = std::move(result).value();
   bool from_index = !page.url.empty();
   for (const std::string& folder : options_.find_links) {
-    auto local = ReadFindLinksFolder(folder, pending->name);
+    Result<ProjectPage> local = Error("", ErrorKind::kIo);
+    if (auto it = find_links_pages_.find(folder); it != find_links_pages_.end()) {
+      local = it->second;
+      if (local.ok()) {  // a page lists every project: keep this one's files
+        std::vector<DistFile> mine;
+        for (auto& f : local->files) {
+          if (spec::NormalizeName(f.name()) == pending->name) mine.push_back(std::move(f));
+        }
+        local->files = std::move(mine);
+        local->skipped.clear();
+      }
+    } else {
+      local = ReadFindLinksFolder(folder, pending->name);
+    }
     if (!local.ok()) {
       pending->promise.set_value(local.error());
       return;

@@ -2,7 +2,8 @@
 // policy, for the resolver.
 //
 // Sources: the --index-url (default https://pypi.org/simple/), any
-// --extra-index-url, and --find-links folders; --no-index drops the indexes.
+// --extra-index-url, and --find-links folders or pages; --no-index drops the
+// indexes.
 // Project URL = index URL (with a trailing '/') + normalized name + '/'.
 //
 // Content negotiation (PEP 691): requests carry kSimpleAccept; the parser is
@@ -44,7 +45,9 @@ inline constexpr char kDefaultIndexUrl[] = "https://pypi.org/simple/";
 
 struct IndexOptions {
   std::vector<std::string> index_urls{kDefaultIndexUrl};  // --index-url, then extras
-  std::vector<std::string> find_links;                    // local folders
+  // Local folders, or http(s) URLs of HTML pages listing files (as pip's
+  // --find-links); a page is fetched once per client and filtered by name.
+  std::vector<std::string> find_links;
 };
 
 // Parses a page by its Content-Type. Errors name the URL and the type.
@@ -60,7 +63,9 @@ class IndexClient {
       : client_(client), options_(std::move(options)) {}
 
   // Starts fetching (if not already) and returns the shared answer. The
-  // name is normalized here. Files come in source order: the chosen index's
+  // name is normalized here. The first call also fetches any --find-links
+  // pages, blocking the calling thread (so never call it from an
+  // http::Client callback). Files come in source order: the chosen index's
   // page, then each find-links folder.
   std::shared_future<Result<ProjectPage>> FetchProject(const std::string& name);
   Result<ProjectPage> GetProject(const std::string& name) { return FetchProject(name).get(); }
@@ -73,12 +78,16 @@ class IndexClient {
   struct Pending;
   void TryIndex(const std::shared_ptr<Pending>& pending, size_t i);
   void Finish(const std::shared_ptr<Pending>& pending, Result<ProjectPage> page);
+  void LoadFindLinksPages();
 
   http::Client& client_;
   IndexOptions options_;
   std::mutex mu_;
   std::map<std::string, std::shared_future<Result<ProjectPage>>> pages_;  // guarded by mu_
   std::map<std::string, std::string> sha256_;                             // guarded by mu_
+  std::once_flag find_links_once_;
+  // Parsed --find-links pages by URL (written once, then only read).
+  std::map<std::string, Result<ProjectPage>> find_links_pages_;
 };
 
 }  // namespace sparkenv::index

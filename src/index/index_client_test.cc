@@ -138,6 +138,32 @@ TEST(IndexClientTest, NoIndexUsesFindLinksOnly) {
             0u);
 }
 
+TEST(IndexClientTest, FindLinksPagesAreFetchedOnceAndFiltered) {
+  FakeClient fake;
+  fake.Route("https://links.example/wheels.html",
+             Page("text/html",
+                  "<a href=\"w/example-3.0-py3-none-any.whl#sha256=dd\">a</a>"
+                  "<a href=\"w/other-1.0-py3-none-any.whl\">b</a><a href=\"junk.txt\">c</a>"));
+  IndexClient client(fake, {{}, {"https://links.example/wheels.html", kFindLinks}});
+  auto example = client.GetProject("example");
+  ASSERT_TRUE(example.ok()) << example.error().message();
+  ASSERT_EQ(example->files.size(), 3u);
+  EXPECT_EQ(example->files[0].url(), "https://links.example/w/example-3.0-py3-none-any.whl");
+  EXPECT_EQ(example->files[0].sha256(), "dd");
+  EXPECT_EQ(example->files[1].filename(), "example-0.9.tar.gz");
+  auto other = client.GetProject("other");
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(other->files.size(), 2u);
+  EXPECT_EQ(other->files[0].filename(), "other-1.0-py3-none-any.whl");
+  EXPECT_EQ(fake.requests().size(), 1u);
+
+  IndexClient broken(fake, {{}, {"https://links.example/missing.html"}});
+  auto error = broken.GetProject("example");
+  ASSERT_FALSE(error.ok());
+  EXPECT_EQ(error.error().message(),
+            "GET https://links.example/missing.html: HTTP 404 (a --find-links page)");
+}
+
 TEST(IndexClientTest, FileUrlsAreEscaped) {
   EXPECT_EQ(FileUrl("/a b/x#1.whl"), "file:///a%20b/x%231.whl");
   EXPECT_EQ(ProjectUrl("https://h/simple", "x"), "https://h/simple/x/");
