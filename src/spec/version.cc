@@ -102,6 +102,13 @@ std::string_view TrimPythonWhitespace(std::string_view s) {
   return s;
 }
 
+bool HasPythonWhitespace(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (LeadingSpace(s.substr(i)) != 0) return true;
+  }
+  return false;
+}
+
 // A hand-written matcher equivalent to packaging's VERSION_PATTERN (the
 // possessive variant used on CPython >= 3.11.5), with error messages that say
 // what broke.
@@ -368,6 +375,11 @@ std::string Version::ReleaseText(size_t i) const {
   return NumberText(release_.at(i), huge_ ? std::string_view(huge_->release[i]) : kNoDigits);
 }
 
+std::strong_ordering Version::CompareEpoch(const Version& other) const {
+  return CompareNumber(epoch_, huge_ ? std::string_view(huge_->epoch) : kNoDigits, other.epoch_,
+                       other.huge_ ? std::string_view(other.huge_->epoch) : kNoDigits);
+}
+
 std::strong_ordering Version::CompareReleaseSegment(size_t i, const Version& other) const {
   uint64_t a = i < release_.size() ? release_[i] : 0;
   uint64_t b = i < other.release_.size() ? other.release_[i] : 0;
@@ -423,13 +435,22 @@ Version Version::Public() const {
 }
 
 Version Version::Base() const {
-  Version v = Public();
+  Version v = BaseWithPre();
   v.pre_.reset();
+  if (v.huge_) {
+    auto h = std::make_shared<Huge>(*v.huge_);
+    h->pre.clear();
+    v.huge_ = h->Empty() ? nullptr : std::move(h);
+  }
+  return v;
+}
+
+Version Version::BaseWithPre() const {
+  Version v = Public();
   v.post_.reset();
   v.dev_.reset();
   if (v.huge_) {
     auto h = std::make_shared<Huge>(*v.huge_);
-    h->pre.clear();
     h->post.clear();
     h->dev.clear();
     v.huge_ = h->Empty() ? nullptr : std::move(h);
@@ -567,16 +588,20 @@ std::string CanonicalizeVersion(const Version& v, bool strip_trailing_zero) {
   if (!strip_trailing_zero) return text;
   size_t keep = std::max<size_t>(1, TrimmedReleaseSize(v.release()));
   if (keep == v.release().size()) return text;
-  // The release part of `text` is every digit and '.' after the epoch.
   size_t begin = v.epoch() != 0 ? text.find('!') + 1 : 0;
-  size_t end = begin;
-  while (end < text.size() && (IsAsciiDigit(text[end]) || text[end] == '.')) ++end;
   std::string out = text.substr(0, begin);
-  for (size_t i = 0; i < keep; ++i) {
-    if (i) out += '.';
-    out += v.ReleaseText(i);
+  size_t end = begin;
+  for (size_t i = 0; i < v.release().size(); ++i) {
+    std::string segment = v.ReleaseText(i);
+    end += segment.size() + (i ? 1 : 0);
+    if (i < keep) out += (i ? "." : "") + segment;
   }
   return out + text.substr(end);
+}
+
+std::string CanonicalizeVersion(std::string_view text, bool strip_trailing_zero) {
+  auto v = Version::Parse(text);
+  return v.ok() ? CanonicalizeVersion(*v, strip_trailing_zero) : std::string(text);
 }
 
 }  // namespace sparkenv::spec

@@ -39,6 +39,8 @@ enum class PreKind { kAlpha, kBeta, kRc };
 // U+3000) encoded as UTF-8. `packaging` trims exactly these around versions
 // and specifiers.
 std::string_view TrimPythonWhitespace(std::string_view s);
+// True if `s` contains any character TrimPythonWhitespace would strip.
+bool HasPythonWhitespace(std::string_view s);
 
 class Version {
  public:
@@ -67,11 +69,15 @@ class Version {
   Version Public() const;
   // Epoch and release only ("1!2.0rc1.post1" -> "1!2.0").
   Version Base() const;
+  // Epoch, release and pre-release ("1!2.0rc1.post1.dev2+x" -> "1!2.0rc1").
+  Version BaseWithPre() const;
 
   // True when some number does not fit in uint64_t (its accessor saturates).
   bool has_huge_numbers() const { return huge_ != nullptr; }
   // Decimal text of release()[i], exact even when it saturates.
   std::string ReleaseText(size_t i) const;
+  // Compares the epochs exactly.
+  std::strong_ordering CompareEpoch(const Version& other) const;
   // Compares release segment i of this and of `other` exactly (missing segments
   // count as 0).
   std::strong_ordering CompareReleaseSegment(size_t i, const Version& other) const;
@@ -102,5 +108,7 @@ class Version {
 // packaging.utils.canonicalize_version: the normalized form, by default with
 // trailing zeros of the release stripped (keeping one segment): "1.0.0" -> "1".
 std::string CanonicalizeVersion(const Version& v, bool strip_trailing_zero = true);
+// The same for text; text that is not a valid version is returned unchanged.
+std::string CanonicalizeVersion(std::string_view text, bool strip_trailing_zero = true);
 
 }  // namespace sparkenv::spec

@@ -190,5 +190,16 @@ TEST(VersionTest, RoundTrips) {
   }
 }
 
+TEST(VersionTest, CanonicalizeVersion) {
+  EXPECT_EQ(CanonicalizeVersion(V("1.0.0")), "1");
+  EXPECT_EQ(CanonicalizeVersion(V("1.0.0"), false), "1.0.0");
+  EXPECT_EQ(CanonicalizeVersion(V("0.0")), "0");
+  EXPECT_EQ(CanonicalizeVersion(V("1.4.0.0.0")), "1.4");
+  EXPECT_EQ(CanonicalizeVersion(V("2!10.0a1.post0+x.0")), "2!10a1.post0+x.0");
+  EXPECT_EQ(CanonicalizeVersion(V("1.10")), "1.10");
+  EXPECT_EQ(CanonicalizeVersion(V("1.0.0.dev0")), "1.dev0");
+  EXPECT_EQ(CanonicalizeVersion("not a version"), "not a version");
+}
+
 }  // namespace
 }  // namespace sparkenv::spec
