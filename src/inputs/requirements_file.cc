@@ -130,7 +130,10 @@ enum class Opt {
   kOnlyBinary,
   kPreferBinary,
   kRequireHashes,
+  kNoRequireHashes,
   kPre,
+  kAllReleases,
+  kOnlyFinal,
   kTrustedHost,
   kUseFeature,
   kHash,
@@ -158,7 +161,10 @@ constexpr OptionSpec kOptions[] = {
     {"--only-binary", "", true, Opt::kOnlyBinary},
     {"--prefer-binary", "", false, Opt::kPreferBinary},
     {"--require-hashes", "", false, Opt::kRequireHashes},
+    {"--no-require-hashes", "", false, Opt::kNoRequireHashes},
     {"--pre", "", false, Opt::kPre},
+    {"--all-releases", "", true, Opt::kAllReleases},
+    {"--only-final", "", true, Opt::kOnlyFinal},
     {"--trusted-host", "", true, Opt::kTrustedHost},
     {"--use-feature", "", true, Opt::kUseFeature},
     {"--hash", "", true, Opt::kHash},
@@ -708,9 +714,22 @@ Status RequirementsFileReader::HandleLine(const std::string& path, int line_numb
       case Opt::kRequireHashes:
         index.require_hashes = true;
         break;
+      case Opt::kNoRequireHashes:
+        index.no_require_hashes = true;
+        break;
       case Opt::kPre:
         index.pre = true;
         break;
+      case Opt::kAllReleases: {
+        Status s = AppendBinaryChoice(o.value, "--all-releases", &index.all_releases);
+        if (!s) return Error(where + s.error().message());
+        break;
+      }
+      case Opt::kOnlyFinal: {
+        Status s = AppendBinaryChoice(o.value, "--only-final", &index.only_final);
+        if (!s) return Error(where + s.error().message());
+        break;
+      }
       case Opt::kTrustedHost:
         AppendOnce(&index.trusted_hosts, o.value);
         break;

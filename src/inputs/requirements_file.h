@@ -79,10 +79,15 @@ struct IndexOptions {
   bool pre = false;
   bool prefer_binary = false;
   bool require_hashes = false;
+  bool no_require_hashes = false;
   // --no-binary / --only-binary values in order: ":all:", ":none:" or a
   // normalized project name (comma-separated lists are split).
   std::vector<std::string> no_binary;
   std::vector<std::string> only_binary;
+  // --all-releases / --only-final (pip 26's pre-release control), the same
+  // way: ":all:", ":none:" or normalized names, in order.
+  std::vector<std::string> all_releases;
+  std::vector<std::string> only_final;
   std::vector<std::string> trusted_hosts;
 };
 

@@ -92,6 +92,7 @@ TEST_F(RequirementsFileTest, ReadsRequirementsOptionsAndHashes) {
               "--prefer-binary\n"
               "--only-binary :all: --no-binary Foo_Bar,baz\n"
               "--trusted-host pypi.example\n"
+              "--all-releases=Foo,:none: --only-final :all:\n"
               "requests[security]>=2.8 ; python_version >= \"3.8\" --hash=sha256:" +
                   h1 + " \\\n    --hash sha256:" + h2 + " --hash=sha256:" + h1 +
                   "\n"
@@ -109,11 +110,13 @@ TEST_F(RequirementsFileTest, ReadsRequirementsOptionsAndHashes) {
   EXPECT_FALSE(r->index.no_index);
   EXPECT_EQ(r->index.only_binary, std::vector<std::string>{":all:"});
   EXPECT_EQ(r->index.no_binary, (std::vector<std::string>{"foo-bar", "baz"}));
+  EXPECT_EQ(r->index.all_releases, (std::vector<std::string>{"foo", ":none:"}));
+  EXPECT_EQ(r->index.only_final, std::vector<std::string>{":all:"});
   EXPECT_EQ(r->index.trusted_hosts, std::vector<std::string>{"pypi.example"});
   ASSERT_EQ(r->requirements.size(), 1u);
   const RequirementLine& req = r->requirements[0];
   EXPECT_EQ(req.requirement.ToString(), R"(requests[security]>=2.8; python_version >= "3.8")");
-  EXPECT_EQ(req.origin.ToString(), "reqs/requirements.txt:10");
+  EXPECT_EQ(req.origin.ToString(), "reqs/requirements.txt:11");
   EXPECT_EQ(req.hashes,
             (std::vector<std::string>{"sha256:" + h1, "sha256:" + std::string(64, 'b')}));
   EXPECT_EQ(Names(r->constraints), std::vector<std::string>{"urllib3<2"});
