@@ -7,10 +7,23 @@
 #include "base/strings.h"
 #include "spec/name.h"
 
-// toml++ without exceptions: parse() returns a parse_result. Every file of
-// sparkenv that includes toml++ sets this the same way.
-#define TOML_EXCEPTIONS 0  // NOLINT(cppcoreguidelines-macro-usage)
+// toml++ without exceptions: parse() returns a parse_result. Its internal
+// assertions are switched off: toml++ 3.3 asserts (and, in clang release
+// builds, tells the optimizer to assume) things that malformed input breaks,
+// e.g. "[+x]" as a table header (found by pylock_fuzz); with them off the
+// parser reports its own error. NDEBUG is lifted around the include so that
+// TOML_ASSERT_ASSUME uses the no-op TOML_ASSERT rather than
+// __builtin_assume, and <cassert> is included again afterwards to restore
+// assert() for this file. Every file of sparkenv that includes toml++ sets
+// these the same way.
+#include <cassert>
+#define TOML_EXCEPTIONS 0                       // NOLINT(cppcoreguidelines-macro-usage)
+#define TOML_ASSERT(expr) static_cast<void>(0)  // NOLINT(cppcoreguidelines-macro-usage)
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
 #include <toml++/toml.h>
+#pragma pop_macro("NDEBUG")
+#include <cassert>  // NOLINT(readability-duplicate-include)
 
 namespace sparkenv::inputs {
 

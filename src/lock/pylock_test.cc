@@ -224,6 +224,10 @@ TEST(PylockTest, ReaderErrorsNameFileLineAndPackage) {
        "lock.toml:1: 'lock-version': expected a string, not a float"},
       {"lock-version = \"1.0\"\ncreated-by = \"x\"\npackages = [\n",
        "lock.toml:3:14: invalid TOML: Error while parsing array: encountered end-of-file"},
+      // toml++ 3.3 asserted on this table header (found by pylock_fuzz).
+      {"lock-version = \"1.0\"\n[+packages]]\n",
+       "lock.toml:2:2: invalid TOML: Error while parsing key: expected bare key starting "
+       "character or string delimiter, saw '+'"},
       {"lock-version = \"1.0\"\ncreated-by = \"x\"\n[[packages]]\nname = \"a\"\nversion = "
        "\"1.0\"\n",
        "lock.toml:3: packages[0] 'a': exactly one source is required: 'vcs', 'directory' or "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-packaging_pylock = pytest.importorskip("packaging.pylock")
+import packaging.pylock as packaging_pylock  # noqa: E402
 from packaging.markers import Marker  # noqa: E402
 from packaging.tags import Tag  # noqa: E402
 

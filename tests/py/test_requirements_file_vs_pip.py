@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-pip_req_file = pytest.importorskip("pip._internal.req.req_file")
+import pip._internal.req.req_file as pip_req_file  # noqa: E402
 from packaging.requirements import InvalidRequirement, Requirement  # noqa: E402
 from packaging.utils import canonicalize_name  # noqa: E402
 from pip._internal.index.collector import LinkCollector  # noqa: E402
