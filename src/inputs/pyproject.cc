@@ -5,25 +5,8 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "inputs/toml_guard.h"
 #include "spec/name.h"
-
-// toml++ without exceptions: parse() returns a parse_result. Its internal
-// assertions are switched off: toml++ 3.3 asserts (and, in clang release
-// builds, tells the optimizer to assume) things that malformed input breaks,
-// e.g. "[+x]" as a table header (found by pylock_fuzz); with them off the
-// parser reports its own error. NDEBUG is lifted around the include so that
-// TOML_ASSERT_ASSUME uses the no-op TOML_ASSERT rather than
-// __builtin_assume, and <cassert> is included again afterwards to restore
-// assert() for this file. Every file of sparkenv that includes toml++ sets
-// these the same way.
-#include <cassert>
-#define TOML_EXCEPTIONS 0                       // NOLINT(cppcoreguidelines-macro-usage)
-#define TOML_ASSERT(expr) static_cast<void>(0)  // NOLINT(cppcoreguidelines-macro-usage)
-#pragma push_macro("NDEBUG")
-#undef NDEBUG
-#include <toml++/toml.h>
-#pragma pop_macro("NDEBUG")
-#include <cassert>  // NOLINT(readability-duplicate-include)
 
 namespace sparkenv::inputs {
 
@@ -69,7 +52,7 @@ class ProjectReader {
   Result<RequirementLine> Requirement(const toml::node& n, const std::string& key) const {
     const toml::value<std::string>* s = n.as_string();
     if (s == nullptr) return Fail(&n, key + ": expected a string, not " + TypeName(n));
-    Result<spec::Requirement> r = spec::Requirement::Parse(s->get());
+    Result<spec::Requirement> r = spec::Requirement::Parse(toml_guard::TomlText(s->get()));
     if (!r) return Fail(&n, key + ": " + r.error().message());
     return RequirementLine{std::move(r).value(), Origin{std::string(source_), Line(n)}, {}, ""};
   }
@@ -94,7 +77,8 @@ class ProjectReader {
       if (a == nullptr)
         return Fail(n, "project.dynamic: expected an array, not " + std::string(TypeName(*n)));
       for (const toml::node& item : *a) {
-        if (const toml::value<std::string>* s = item.as_string()) dynamic.insert(s->get());
+        if (const toml::value<std::string>* s = item.as_string())
+          dynamic.insert(toml_guard::TomlText(s->get()));
       }
     }
     for (const char* key : {"dependencies", "optional-dependencies"}) {
@@ -109,9 +93,10 @@ class ProjectReader {
       const toml::value<std::string>* s = n->as_string();
       if (s == nullptr)
         return Fail(n, "project.name: expected a string, not " + std::string(TypeName(*n)));
-      Status valid = spec::ValidateName(s->get());
+      std::string name = toml_guard::TomlText(s->get());
+      Status valid = spec::ValidateName(name);
       if (!valid) return Fail(n, "project.name: " + valid.error().message());
-      out->name = s->get();
+      out->name = name;
     }
     if (const toml::node* n = project.get("requires-python")) {
       const toml::value<std::string>* s = n->as_string();
@@ -119,7 +104,7 @@ class ProjectReader {
         return Fail(n,
                     "project.requires-python: expected a string, not " + std::string(TypeName(*n)));
       }
-      Result<spec::SpecifierSet> spec = spec::SpecifierSet::Parse(s->get());
+      Result<spec::SpecifierSet> spec = spec::SpecifierSet::Parse(toml_guard::TomlText(s->get()));
       if (!spec) return Fail(n, "project.requires-python: " + spec.error().message());
       out->requires_python = *spec;
     }
@@ -135,7 +120,7 @@ class ProjectReader {
             n, "project.optional-dependencies: expected a table, not " + std::string(TypeName(*n)));
       }
       for (auto&& [k, v] : *t) {
-        std::string extra(k.str());
+        std::string extra = toml_guard::TomlText(k.str());
         std::string key = "project.optional-dependencies." + extra;
         if (!spec::IsValidName(extra)) {
           return Fail(&v, key + ": " + Quote(extra) + " is not a valid extra name");
@@ -159,9 +144,9 @@ class ProjectReader {
     const toml::node* node = nullptr;
     std::string written;
     for (auto&& [k, v] : groups) {
-      if (spec::NormalizeName(k.str()) == normalized) {
+      if (spec::NormalizeName(toml_guard::TomlText(k.str())) == normalized) {
         node = &v;
-        written = std::string(k.str());
+        written = toml_guard::TomlText(k.str());
       }
     }
     std::string key = "dependency-groups." + written;
@@ -180,15 +165,17 @@ class ProjectReader {
           return Fail(&item,
                       item_key + ": expected a requirement string or {include-group = \"name\"}");
         }
-        std::string target = spec::NormalizeName(name->get());
+        std::string target = spec::NormalizeName(toml_guard::TomlText(name->get()));
         bool exists = false;
-        for (auto&& [k, v] : groups) exists = exists || spec::NormalizeName(k.str()) == target;
+        for (auto&& [k, v] : groups)
+          exists = exists || spec::NormalizeName(toml_guard::TomlText(k.str())) == target;
         if (!exists) {
-          return Fail(&item,
-                      item_key + ": included group " + Quote(name->get()) + " is not defined");
+          return Fail(&item, item_key + ": included group " +
+                                 Quote(toml_guard::TomlText(name->get())) + " is not defined");
         }
         if (std::find(stack->begin(), stack->end(), target) != stack->end()) {
-          return Fail(&item, item_key + ": group " + Quote(name->get()) + " includes itself");
+          return Fail(&item, item_key + ": group " + Quote(toml_guard::TomlText(name->get())) +
+                                 " includes itself");
         }
         Status s = ExpandGroup(groups, target, stack, out);
         if (!s) return s;
@@ -208,9 +195,10 @@ class ProjectReader {
   Status ReadGroups(const toml::table& groups, PyProject* out) const {
     std::set<std::string> seen;
     for (auto&& [k, v] : groups) {
-      std::string normalized = spec::NormalizeName(k.str());
-      if (!spec::IsValidName(k.str())) {
-        return Fail(&v, "dependency-groups: " + Quote(k.str()) + " is not a valid group name");
+      std::string normalized = spec::NormalizeName(toml_guard::TomlText(k.str()));
+      if (!spec::IsValidName(toml_guard::TomlText(k.str()))) {
+        return Fail(&v, "dependency-groups: " + Quote(toml_guard::TomlText(k.str())) +
+                            " is not a valid group name");
       }
       if (!seen.insert(normalized).second) {
         return Fail(&v, "dependency-groups: the group " + Quote(normalized) + " is defined twice");
@@ -239,12 +227,17 @@ std::string NamesOf(const std::map<std::string, std::vector<RequirementLine>>& m
 }  // namespace
 
 Result<PyProject> ParsePyProject(std::string_view text, std::string_view source) {
-  toml::parse_result parsed = toml::parse(text, source);
+  std::optional<std::string> escaped = toml_guard::TomlEscapeInput(text);
+  if (!escaped) {
+    return Error(std::string(source) +
+                 ": invalid TOML: code points U+F0000 to U+F3127 (private use) are not supported");
+  }
+  toml::parse_result parsed = toml::parse(*escaped, source);
   if (!parsed) {
     const toml::parse_error& e = parsed.error();
     return Error(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
                  std::to_string(e.source().begin.column) +
-                 ": invalid TOML: " + std::string(e.description()));
+                 ": invalid TOML: " + toml_guard::TomlText(e.description()));
   }
   const toml::table& root = parsed.table();
   ProjectReader reader(source);

@@ -117,3 +117,20 @@ TEST(PyProjectTest, ReadsThroughTheFileSystem) {
 
 }  // namespace
 }  // namespace sparkenv::inputs
+
+namespace sparkenv::inputs {
+namespace {
+
+TEST(PyProjectTest, NonAsciiText) {
+  Result<PyProject> p = ParsePyProject(
+      "[project]\nname = \"x\"\nauthors = [{name = \"Jos\u00e9 \u00d1o\u00f1o\"}]\n"
+      "description = \"\"\"caf\u00e9 \\\n   \u00e9t\u00e9\"\"\"\n"
+      "[project.optional-dependencies]\n\"\u00e9\" = [\"six\"]\n");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message(),
+            "pyproject.toml:7: project.optional-dependencies.\u00e9: '\u00e9' is not a valid extra "
+            "name");
+}
+
+}  // namespace
+}  // namespace sparkenv::inputs

@@ -5,26 +5,9 @@
 #include <utility>
 
 #include "base/strings.h"
+#include "lock/toml_guard.h"
 #include "spec/name.h"
 #include "spec/wheel_filename.h"
-
-// toml++ without exceptions: parse() returns a parse_result. Its internal
-// assertions are switched off: toml++ 3.3 asserts (and, in clang release
-// builds, tells the optimizer to assume) things that malformed input breaks,
-// e.g. "[+x]" as a table header (found by pylock_fuzz); with them off the
-// parser reports its own error. NDEBUG is lifted around the include so that
-// TOML_ASSERT_ASSUME uses the no-op TOML_ASSERT rather than
-// __builtin_assume, and <cassert> is included again afterwards to restore
-// assert() for this file. Every file of sparkenv that includes toml++ sets
-// these the same way.
-#include <cassert>
-#define TOML_EXCEPTIONS 0                       // NOLINT(cppcoreguidelines-macro-usage)
-#define TOML_ASSERT(expr) static_cast<void>(0)  // NOLINT(cppcoreguidelines-macro-usage)
-#pragma push_macro("NDEBUG")
-#undef NDEBUG
-#include <toml++/toml.h>
-#pragma pop_macro("NDEBUG")
-#include <cassert>  // NOLINT(readability-duplicate-include)
 
 namespace sparkenv::lock {
 
@@ -423,7 +406,7 @@ class LockReader {
     if (v == nullptr) {
       return Fail(n, Quote(key) + ": expected a string, not " + TypeName(*n));
     }
-    return std::optional<std::string>(v->get());
+    return std::optional<std::string>(toml_guard::TomlText(v->get()));
   }
 
   Result<std::string> RequiredString(const toml::table& t, std::string_view key,
@@ -448,7 +431,7 @@ class LockReader {
         return Fail(&item, Quote(key) + "[" + std::to_string(i) + "]: expected a string, not " +
                                TypeName(item));
       }
-      out.push_back(v->get());
+      out.push_back(toml_guard::TomlText(v->get()));
     }
     return std::optional<std::vector<std::string>>(std::move(out));
   }
@@ -495,10 +478,10 @@ class LockReader {
     for (auto&& [k, v] : *ht) {
       const toml::value<std::string>* s = v.as_string();
       if (s == nullptr) {
-        return Fail(&v, what + ": hashes." + std::string(k.str()) + ": expected a string, not " +
-                            TypeName(v));
+        return Fail(&v, what + ": hashes." + toml_guard::TomlText(k.str()) +
+                            ": expected a string, not " + TypeName(v));
       }
-      f.hashes[std::string(k.str())] = s->get();
+      f.hashes[toml_guard::TomlText(k.str())] = toml_guard::TomlText(s->get());
     }
     return f;
   }
@@ -680,10 +663,10 @@ class LockReader {
       for (auto&& [k, v] : **markers) {
         const toml::value<std::string>* s = v.as_string();
         if (s == nullptr) {
-          return Fail(&v, "target-markers." + std::string(k.str()) + ": expected a string, not " +
-                              TypeName(v));
+          return Fail(&v, "target-markers." + toml_guard::TomlText(k.str()) +
+                              ": expected a string, not " + TypeName(v));
         }
-        tool.target_markers[std::string(k.str())] = s->get();
+        tool.target_markers[toml_guard::TomlText(k.str())] = toml_guard::TomlText(s->get());
       }
     }
     return tool;
@@ -947,12 +930,17 @@ Result<std::string> WriteLock(const Lock& lock, std::string_view source) {
 }
 
 Result<Lock> ReadLock(std::string_view text, std::string_view source) {
-  toml::parse_result parsed = toml::parse(text, source);
+  std::optional<std::string> escaped = toml_guard::TomlEscapeInput(text);
+  if (!escaped) {
+    return Error(std::string(source) +
+                 ": invalid TOML: code points U+F0000 to U+F3127 (private use) are not supported");
+  }
+  toml::parse_result parsed = toml::parse(*escaped, source);
   if (!parsed) {
     const toml::parse_error& e = parsed.error();
     return Error(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
                  std::to_string(e.source().begin.column) +
-                 ": invalid TOML: " + std::string(e.description()));
+                 ": invalid TOML: " + toml_guard::TomlText(e.description()));
   }
   LockReader reader(source);
   return reader.ReadRoot(parsed.table());

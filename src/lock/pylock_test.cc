@@ -335,3 +335,36 @@ TEST(PylockTest, ReadsOtherToolsLocks) {
 
 }  // namespace
 }  // namespace sparkenv::lock
+
+namespace sparkenv::lock {
+namespace {
+
+// toml++ 3.3 reached __builtin_unreachable() for some non-ASCII code points
+// outside strings and in keys (found by pylock_fuzz); see toml_guard.h.
+TEST(PylockTest, NonAsciiTextIsSafe) {
+  Result<Lock> bad = ReadLock("lock-version = \"1.0\"\n[packages\xD2\x84sdist]\n", "lock.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message().substr(0, 28), "lock.toml:2:10: invalid TOML");
+  EXPECT_NE(bad.error().message().find("\xD2\x84"), std::string::npos) << bad.error().message();
+
+  const std::string text =
+      "lock-version = \"1.0\"\ncreated-by = \"t\u00e9st \u0484 \u3001\"\n"
+      "[[packages]]\nname = \"a\"\nindex = \"https://x/\u00f1\"\n"
+      "wheels = [{ url = \"https://x/a-1.0-py3-none-any.whl\", hashes = { \"sh\u00e4\" = \"00\" } "
+      "}]\n"
+      "[tool.sparkenv.target-markers]\n\"m\u00e9\" = \"v\u00e9\"\n";
+  Result<Lock> lock = ReadLock(text);
+  ASSERT_TRUE(lock.ok()) << lock.error().message();
+  EXPECT_EQ(lock->created_by, "t\u00e9st \u0484 \u3001");
+  EXPECT_EQ(lock->packages[0].index, "https://x/\u00f1");
+  EXPECT_EQ(lock->packages[0].wheels[0].hashes.count("sh\u00e4"), 1u);
+  EXPECT_EQ(lock->sparkenv->target_markers.at("m\u00e9"), "v\u00e9");
+  Result<Lock> again = ReadLock(WriteLock(*lock).value());
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(WriteLock(*again).value(), WriteLock(*lock).value());
+  EXPECT_EQ(ReadLock("x = \"\xF3\xB0\x80\x80\"\n", "p.toml").error().message(),
+            "p.toml: invalid TOML: code points U+F0000 to U+F3127 (private use) are not supported");
+}
+
+}  // namespace
+}  // namespace sparkenv::lock

@@ -7,6 +7,7 @@ packaging.pylock (packaging 26.3) reads and validates the TOML, and every field
 it reads back must equal the model.
 """
 import json
+import os
 import subprocess
 import tomllib
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from packaging.markers import Marker  # noqa: E402
 from packaging.tags import Tag  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOL = ROOT / "build" / "pylock_sample"
+TOOL = Path(os.environ.get("SPARKENV_BUILD_DIR", ROOT / "build")) / "pylock_sample"
 
 
 @pytest.fixture(scope="module")

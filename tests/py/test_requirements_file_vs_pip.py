@@ -25,7 +25,7 @@ from pip._internal.network.session import PipSession  # noqa: E402
 from pip._internal.req.constructors import install_req_from_line  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOL = ROOT / "build" / "reqfile_dump"
+TOOL = Path(os.environ.get("SPARKENV_BUILD_DIR", ROOT / "build")) / "reqfile_dump"
 H1 = "a" * 64
 H2 = "0123456789abcdef" * 4
 
