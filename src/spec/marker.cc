@@ -29,9 +29,15 @@ bool IsNonAsciiWordCodePoint(uint32_t cp) {
     return cp == 0xAA || cp == 0xB2 || cp == 0xB3 || cp == 0xB5 || cp == 0xB9 || cp == 0xBA ||
            (cp >= 0xBC && cp <= 0xBE);
   }
-  if (cp == 0xD7 || cp == 0xF7) return false;
-  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x206F)) return false;  // spaces, General Punctuation
-  if (cp >= 0x2190 && cp <= 0x2BFF) return false;                    // arrows, math, symbols
+  if (cp == 0xD7 || cp == 0xF7) {
+    return false;
+  }
+  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x206F)) {
+    return false;  // spaces, General Punctuation
+  }
+  if (cp >= 0x2190 && cp <= 0x2BFF) {
+    return false;  // arrows, math, symbols
+  }
   if ((cp >= 0x3000 && cp <= 0x3004) || (cp >= 0x3008 && cp <= 0x3020) || cp == 0x3030 ||
       (cp >= 0x303D && cp <= 0x303F)) {
     return false;  // CJK punctuation
@@ -48,12 +54,16 @@ uint32_t CodePointAt(std::string_view s, size_t pos) {
   unsigned char c = static_cast<unsigned char>(s[pos]);
   size_t n = c < 0x80 ? 0 : c < 0xE0 ? 1 : c < 0xF0 ? 2 : 3;
   uint32_t cp = n == 0 ? c : n == 1 ? (c & 0x1F) : n == 2 ? (c & 0x0F) : (c & 0x07);
-  for (size_t k = 1; k <= n && pos + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[pos + k]) & 0x3F);
+  for (size_t k = 1; k <= n && pos + k < s.size(); ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[pos + k]) & 0x3F);
+  }
   return cp;
 }
 
 bool IsWordCodePoint(uint32_t cp) {
-  if (cp < 0x80) return IsAsciiAlnum(static_cast<char>(cp)) || cp == '_';
+  if (cp < 0x80) {
+    return IsAsciiAlnum(static_cast<char>(cp)) || cp == '_';
+  }
   return IsNonAsciiWordCodePoint(cp);
 }
 
@@ -64,7 +74,9 @@ bool MatchKeyword(std::string_view s, size_t pos, std::string_view word) {
 
 size_t MatchWs(std::string_view s, size_t pos) {
   size_t n = 0;
-  while (pos + n < s.size() && (s[pos + n] == ' ' || s[pos + n] == '\t')) ++n;
+  while (pos + n < s.size() && (s[pos + n] == ' ' || s[pos + n] == '\t')) {
+    ++n;
+  }
   return n;
 }
 
@@ -123,9 +135,15 @@ void AppendUtf8(std::string* out, uint32_t cp) {
 }
 
 int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -138,44 +156,79 @@ std::optional<std::string> DecodePythonString(std::string_view token) {
   std::string out;
   for (size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
-    if (c == '\n' || c == '\r' || c == '\0') return std::nullopt;
+    if (c == '\n' || c == '\r' || c == '\0') {
+      return std::nullopt;
+    }
     if (c != '\\') {
       out += c;
       continue;
     }
-    if (++i >= body.size()) return std::nullopt;  // escapes the closing quote
+    if (++i >= body.size()) {
+      return std::nullopt;  // escapes the closing quote
+    }
     char e = body[i];
     switch (e) {
-      case '\n': break;  // line continuation
+      case '\n':
+        break;  // line continuation
       case '\r':
-        if (i + 1 < body.size() && body[i + 1] == '\n') ++i;
+        if (i + 1 < body.size() && body[i + 1] == '\n') {
+          ++i;
+        }
         break;
-      case '\\': case '\'': case '"': out += e; break;
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case 'x': case 'u': case 'U': {
+      case '\\':
+      case '\'':
+      case '"':
+        out += e;
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'x':
+      case 'u':
+      case 'U': {
         size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         uint32_t cp = 0;
         for (size_t k = 0; k < digits; ++k) {
-          if (i + 1 >= body.size()) return std::nullopt;
+          if (i + 1 >= body.size()) {
+            return std::nullopt;
+          }
           int h = HexValue(body[++i]);
-          if (h < 0) return std::nullopt;
+          if (h < 0) {
+            return std::nullopt;
+          }
           cp = cp * 16 + static_cast<uint32_t>(h);
         }
-        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+          return std::nullopt;
+        }
         AppendUtf8(&out, cp);
         break;
       }
-      case 'N': return std::nullopt;
+      case 'N':
+        return std::nullopt;
       default:
         if (e >= '0' && e <= '7') {
           uint32_t cp = static_cast<uint32_t>(e - '0');
-          for (int k = 0; k < 2 && i + 1 < body.size() && body[i + 1] >= '0' && body[i + 1] <= '7'; ++k) {
+          for (int k = 0; k < 2 && i + 1 < body.size() && body[i + 1] >= '0' && body[i + 1] <= '7';
+               ++k) {
             cp = cp * 8 + static_cast<uint32_t>(body[++i] - '0');
           }
           AppendUtf8(&out, cp);
@@ -213,14 +266,18 @@ bool detail::ValidUtf8(std::string_view s) {
     } else {
       return false;
     }
-    if (i + n >= s.size()) return false;
+    if (i + n >= s.size()) {
+      return false;
+    }
     for (size_t k = 1; k <= n; ++k) {
       unsigned char d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
+      if ((d & 0xC0) != 0x80) {
+        return false;
+      }
       cp = (cp << 6) | (d & 0x3F);
     }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return false;
     }
     i += n + 1;
@@ -244,7 +301,9 @@ class Parser {
   bool ParseMarker(MarkerNode* out, int depth) {
     out->is_group = true;
     out->atoms.emplace_back();
-    if (!ParseAtom(&out->atoms.back(), depth)) return false;
+    if (!ParseAtom(&out->atoms.back(), depth)) {
+      return false;
+    }
     for (;;) {
       MarkerBoolOp op;
       if (MatchKeyword(s_, pos_, "and")) {
@@ -258,7 +317,9 @@ class Parser {
       }
       out->joins.push_back(op);
       out->atoms.emplace_back();
-      if (!ParseAtom(&out->atoms.back(), depth)) return false;
+      if (!ParseAtom(&out->atoms.back(), depth)) {
+        return false;
+      }
     }
   }
 
@@ -281,7 +342,9 @@ class Parser {
       }
       size_t open = pos_++;
       SkipWs();
-      if (!ParseMarker(out, depth + 1)) return false;
+      if (!ParseMarker(out, depth + 1)) {
+        return false;
+      }
       SkipWs();
       if (pos_ >= s_.size() || s_[pos_] != ')') {
         return Fail("expected ')' after the marker expression (to match the '(' at position " +
@@ -291,7 +354,9 @@ class Parser {
       ++pos_;
     } else {
       out->is_group = false;
-      if (!ParseItem(&out->comparison)) return false;
+      if (!ParseItem(&out->comparison)) {
+        return false;
+      }
     }
     SkipWs();
     return true;
@@ -300,11 +365,17 @@ class Parser {
   // marker_item = WS? marker_var WS? marker_op WS? marker_var WS?
   bool ParseItem(MarkerComparison* out) {
     SkipWs();
-    if (!ParseVar(&out->lhs)) return false;
+    if (!ParseVar(&out->lhs)) {
+      return false;
+    }
     SkipWs();
-    if (!ParseOp(&out->op)) return false;
+    if (!ParseOp(&out->op)) {
+      return false;
+    }
     SkipWs();
-    if (!ParseVar(&out->rhs)) return false;
+    if (!ParseVar(&out->rhs)) {
+      return false;
+    }
     SkipWs();
     return true;
   }
@@ -324,7 +395,9 @@ class Parser {
       if (close != std::string_view::npos) {
         std::string_view token = s_.substr(pos_, close + 1 - pos_);
         std::optional<std::string> value = DecodePythonString(token);
-        if (!value) return Fail("invalid quoted string " + Quote(token), pos_, close + 1);
+        if (!value) {
+          return Fail("invalid quoted string " + Quote(token), pos_, close + 1);
+        }
         if (value->find('"') != std::string::npos && value->find('\'') != std::string::npos) {
           // packaging parses this but cannot print it; we refuse it up front
           // so that every Marker prints and round-trips.
@@ -349,9 +422,13 @@ class Parser {
     if (MatchKeyword(s_, pos_, "not")) {
       pos_ += 3;
       size_t ws = MatchWs(s_, pos_);
-      if (ws == 0) return Fail("expected whitespace after 'not'");
+      if (ws == 0) {
+        return Fail("expected whitespace after 'not'");
+      }
       pos_ += ws;
-      if (!MatchKeyword(s_, pos_, "in")) return Fail("expected 'in' after 'not'");
+      if (!MatchKeyword(s_, pos_, "in")) {
+        return Fail("expected 'in' after 'not'");
+      }
       pos_ += 2;
       *out = MarkerOp::kNotIn;
       return true;
@@ -386,7 +463,9 @@ class Parser {
 // evaluation (as packaging does).
 void NormalizeExtraValues(MarkerNode* node) {
   if (node->is_group) {
-    for (MarkerNode& atom : node->atoms) NormalizeExtraValues(&atom);
+    for (MarkerNode& atom : node->atoms) {
+      NormalizeExtraValues(&atom);
+    }
     return;
   }
   MarkerComparison& c = node->comparison;
@@ -403,18 +482,31 @@ void NormalizeExtraValues(MarkerNode* node) {
 // backslash escape, a line break); we then escape it, so Parse(ToString())
 // always gives the same value.
 std::string SerializeOperand(const MarkerOperand& o) {
-  if (o.is_variable) return o.text;
+  if (o.is_variable) {
+    return o.text;
+  }
   const char q = o.text.find('"') == std::string::npos ? '"' : '\'';
   std::string raw = q + o.text + q;
-  if (DecodePythonString(raw) == o.text) return raw;
+  if (DecodePythonString(raw) == o.text) {
+    return raw;
+  }
   std::string escaped(1, q);
   for (char c : o.text) {
     switch (c) {
-      case '\\': escaped += "\\\\"; break;
-      case '\n': escaped += "\\n"; break;
-      case '\r': escaped += "\\r"; break;
-      case '\0': escaped += "\\x00"; break;
-      default: escaped += c;
+      case '\\':
+        escaped += "\\\\";
+        break;
+      case '\n':
+        escaped += "\\n";
+        break;
+      case '\r':
+        escaped += "\\r";
+        break;
+      case '\0':
+        escaped += "\\x00";
+        break;
+      default:
+        escaped += c;
     }
   }
   return escaped + q;
@@ -436,12 +528,18 @@ void Format(const MarkerNode& node, bool first, std::string* out) {
     Format(node.atoms[0], first, out);
     return;
   }
-  if (!first) *out += '(';
+  if (!first) {
+    *out += '(';
+  }
   for (size_t i = 0; i < node.atoms.size(); ++i) {
-    if (i > 0) *out += node.joins[i - 1] == MarkerBoolOp::kAnd ? " and " : " or ";
+    if (i > 0) {
+      *out += node.joins[i - 1] == MarkerBoolOp::kAnd ? " and " : " or ";
+    }
     Format(node.atoms[i], false, out);
   }
-  if (!first) *out += ')';
+  if (!first) {
+    *out += ')';
+  }
 }
 
 // What the set-valued and extra variables stand for during one evaluation.
@@ -453,8 +551,8 @@ struct EvalContext {
 };
 
 Error UndefinedComparison(const MarkerComparison& c, std::string_view lhs, std::string_view rhs) {
-  return Error("undefined comparison " + Quote(lhs) + " " + std::string(MarkerOpToString(c.op)) + " " +
-               Quote(rhs) + ": " + std::string(MarkerOpToString(c.op)) +
+  return Error("undefined comparison " + Quote(lhs) + " " + std::string(MarkerOpToString(c.op)) +
+               " " + Quote(rhs) + ": " + std::string(MarkerOpToString(c.op)) +
                " needs PEP 440 versions on both sides");
 }
 
@@ -462,20 +560,29 @@ Error UndefinedComparison(const MarkerComparison& c, std::string_view lhs, std::
 Result<bool> CompareValues(const MarkerComparison& c, std::string_view key, std::string_view lhs,
                            std::string_view rhs) {
   if (IsVersionVariable(key)) {
-    Result<Specifier> spec = Specifier::Parse(std::string(MarkerOpToString(c.op)) + std::string(rhs));
-    if (spec.ok()) return spec->Contains(lhs, PreReleases::kInclude);
+    Result<Specifier> spec =
+        Specifier::Parse(std::string(MarkerOpToString(c.op)) + std::string(rhs));
+    if (spec.ok()) {
+      return spec->Contains(lhs, PreReleases::kInclude);
+    }
   }
   switch (c.op) {
-    case MarkerOp::kIn: return rhs.find(lhs) != std::string_view::npos;
-    case MarkerOp::kNotIn: return rhs.find(lhs) == std::string_view::npos;
+    case MarkerOp::kIn:
+      return rhs.find(lhs) != std::string_view::npos;
+    case MarkerOp::kNotIn:
+      return rhs.find(lhs) == std::string_view::npos;
     case MarkerOp::kLess:
-    case MarkerOp::kGreater: return false;
+    case MarkerOp::kGreater:
+      return false;
     case MarkerOp::kEqual:
     case MarkerOp::kLessEqual:
-    case MarkerOp::kGreaterEqual: return lhs == rhs;
-    case MarkerOp::kNotEqual: return lhs != rhs;
+    case MarkerOp::kGreaterEqual:
+      return lhs == rhs;
+    case MarkerOp::kNotEqual:
+      return lhs != rhs;
     case MarkerOp::kCompatible:
-    case MarkerOp::kArbitrary: break;
+    case MarkerOp::kArbitrary:
+      break;
   }
   return UndefinedComparison(c, lhs, rhs);
 }
@@ -493,32 +600,46 @@ Result<bool> EvalComparison(const MarkerComparison& c, const EvalContext& ctx) {
   const MarkerOperand& other = left_is_key ? c.rhs : c.lhs;
 
   if (key == "extra") {
-    if (ctx.lock_file) return Undefined(key);
+    if (ctx.lock_file) {
+      return Undefined(key);
+    }
     // `extra` stands for the set of requested extras: == is membership, !=
     // its negation; the specification leaves every other operator
     // undefined and asks installers to evaluate it as false.
     if (!other.is_variable) {
       bool member = ctx.extras.count(NormalizeName(other.text)) > 0;
-      if (c.op == MarkerOp::kEqual) return member;
-      if (c.op == MarkerOp::kNotEqual) return !member;
+      if (c.op == MarkerOp::kEqual) {
+        return member;
+      }
+      if (c.op == MarkerOp::kNotEqual) {
+        return !member;
+      }
       return false;
     }
   }
   if (IsSetVariable(key)) {
-    if (!ctx.lock_file) return Undefined(key);
+    if (!ctx.lock_file) {
+      return Undefined(key);
+    }
     if (left_is_key || other.is_variable) {
       return Error("set-valued marker variable " + Quote(key) +
-                   " can only be used as '\"<name>\" in " + key + "' or '\"<name>\" not in " + key + "'");
+                   " can only be used as '\"<name>\" in " + key + "' or '\"<name>\" not in " + key +
+                   "'");
     }
     const std::set<std::string>& set = key == "extras" ? ctx.extras : ctx.dependency_groups;
     bool member = set.count(NormalizeName(c.lhs.text)) > 0;
     switch (c.op) {
-      case MarkerOp::kIn: return member;
-      case MarkerOp::kNotIn: return !member;
-      case MarkerOp::kNotEqual: return true;  // a string never equals a set
+      case MarkerOp::kIn:
+        return member;
+      case MarkerOp::kNotIn:
+        return !member;
+      case MarkerOp::kNotEqual:
+        return true;  // a string never equals a set
       case MarkerOp::kCompatible:
-      case MarkerOp::kArbitrary: return UndefinedComparison(c, c.lhs.text, key);
-      default: return false;
+      case MarkerOp::kArbitrary:
+        return UndefinedComparison(c, c.lhs.text, key);
+      default:
+        return false;
     }
   }
 
@@ -527,18 +648,26 @@ Result<bool> EvalComparison(const MarkerComparison& c, const EvalContext& ctx) {
       return Error("marker variable " + Quote(name) + " can only be compared with a quoted string");
     }
     auto it = ctx.env->find(name);
-    if (it == ctx.env->end()) return Undefined(name);
+    if (it == ctx.env->end()) {
+      return Undefined(name);
+    }
     std::string value = it->second;
     // packaging repairs python_full_version of untagged CPython builds ("3.11.1+").
-    if (name == "python_full_version" && EndsWith(value, "+")) value += "local";
+    if (name == "python_full_version" && EndsWith(value, "+")) {
+      value += "local";
+    }
     return value;
   };
   Result<std::string> key_value = lookup(key);
-  if (!key_value.ok()) return key_value.error();
+  if (!key_value.ok()) {
+    return key_value.error();
+  }
   std::string other_value = other.text;
   if (other.is_variable) {
     Result<std::string> v = lookup(other.text);
-    if (!v.ok()) return v.error();
+    if (!v.ok()) {
+      return v.error();
+    }
     other_value = *v;
   }
   return left_is_key ? CompareValues(c, key, *key_value, other_value)
@@ -548,7 +677,9 @@ Result<bool> EvalComparison(const MarkerComparison& c, const EvalContext& ctx) {
 // Every comparison is evaluated (no short-circuit), as in packaging, so an
 // undefined variable is reported whatever the other values are.
 Result<bool> EvalNode(const MarkerNode& node, const EvalContext& ctx) {
-  if (!node.is_group) return EvalComparison(node.comparison, ctx);
+  if (!node.is_group) {
+    return EvalComparison(node.comparison, ctx);
+  }
   bool any_group = false;
   bool all_in_group = true;
   for (size_t i = 0; i < node.atoms.size(); ++i) {
@@ -557,7 +688,9 @@ Result<bool> EvalNode(const MarkerNode& node, const EvalContext& ctx) {
       all_in_group = true;
     }
     Result<bool> r = EvalNode(node.atoms[i], ctx);
-    if (!r.ok()) return r;
+    if (!r.ok()) {
+      return r;
+    }
     all_in_group = all_in_group && *r;
   }
   return any_group || all_in_group;
@@ -565,7 +698,9 @@ Result<bool> EvalNode(const MarkerNode& node, const EvalContext& ctx) {
 
 std::set<std::string> NormalizedSet(const std::vector<std::string>& names) {
   std::set<std::string> out;
-  for (const std::string& n : names) out.insert(NormalizeName(n));
+  for (const std::string& n : names) {
+    out.insert(NormalizeName(n));
+  }
   return out;
 }
 
@@ -573,54 +708,75 @@ std::set<std::string> NormalizedSet(const std::vector<std::string>& names) {
 
 std::string_view MarkerOpToString(MarkerOp op) {
   switch (op) {
-    case MarkerOp::kEqual: return "==";
-    case MarkerOp::kNotEqual: return "!=";
-    case MarkerOp::kLess: return "<";
-    case MarkerOp::kLessEqual: return "<=";
-    case MarkerOp::kGreater: return ">";
-    case MarkerOp::kGreaterEqual: return ">=";
-    case MarkerOp::kCompatible: return "~=";
-    case MarkerOp::kArbitrary: return "===";
-    case MarkerOp::kIn: return "in";
-    case MarkerOp::kNotIn: return "not in";
+    case MarkerOp::kEqual:
+      return "==";
+    case MarkerOp::kNotEqual:
+      return "!=";
+    case MarkerOp::kLess:
+      return "<";
+    case MarkerOp::kLessEqual:
+      return "<=";
+    case MarkerOp::kGreater:
+      return ">";
+    case MarkerOp::kGreaterEqual:
+      return ">=";
+    case MarkerOp::kCompatible:
+      return "~=";
+    case MarkerOp::kArbitrary:
+      return "===";
+    case MarkerOp::kIn:
+      return "in";
+    case MarkerOp::kNotIn:
+      return "not in";
   }
   return "==";
 }
 
 namespace detail {
 
+Marker MakeMarker(std::shared_ptr<const MarkerNode> root) { return Marker(std::move(root)); }
+
 bool IsWordCharAt(std::string_view s, size_t pos) {
   return pos < s.size() && IsWordCodePoint(CodePointAt(s, pos));
 }
 
 bool IsWordCharBefore(std::string_view s, size_t pos) {
-  if (pos == 0 || pos > s.size()) return false;
+  if (pos == 0 || pos > s.size()) {
+    return false;
+  }
   size_t start = pos - 1;
-  while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+  while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) {
+    --start;
+  }
   return IsWordCodePoint(CodePointAt(s, start));
 }
 
 size_t CharOffset(std::string_view source, size_t pos) {
   size_t n = 0;
   for (size_t i = 0; i < pos && i < source.size(); ++i) {
-    if ((static_cast<unsigned char>(source[i]) & 0xC0) != 0x80) ++n;
+    if ((static_cast<unsigned char>(source[i]) & 0xC0) != 0x80) {
+      ++n;
+    }
   }
   return n;
 }
 
 Error MakeSyntaxError(std::string_view what, std::string_view source, const SyntaxError& e) {
-  return Error("invalid " + std::string(what) + " " + Quote(source) + ": " + e.message + " at position " +
-               std::to_string(CharOffset(source, e.end)));
+  return Error("invalid " + std::string(what) + " " + Quote(source) + ": " + e.message +
+               " at position " + std::to_string(CharOffset(source, e.end)));
 }
 
-std::shared_ptr<const MarkerNode> ParseMarkerAt(std::string_view source, size_t* pos, SyntaxError* error) {
+std::shared_ptr<const MarkerNode> ParseMarkerAt(std::string_view source, size_t* pos,
+                                                SyntaxError* error) {
   if (!ValidUtf8(source)) {
     *error = SyntaxError{"not valid UTF-8", 0, 0};
     return nullptr;
   }
   auto root = std::make_shared<MarkerNode>();
   Parser parser(source, *pos, error);
-  if (!parser.ParseMarker(root.get(), 0)) return nullptr;
+  if (!parser.ParseMarker(root.get(), 0)) {
+    return nullptr;
+  }
   *pos = parser.pos();
   NormalizeExtraValues(root.get());
   return root;
@@ -636,7 +792,9 @@ Result<Marker> Marker::Parse(std::string_view text) {
     error = detail::SyntaxError{"expected 'and', 'or' or the end of the marker", pos, pos};
     root = nullptr;
   }
-  if (!root) return detail::MakeSyntaxError("marker", text, error);
+  if (!root) {
+    return detail::MakeSyntaxError("marker", text, error);
+  }
   return Marker(std::move(root));
 }
 
@@ -646,18 +804,24 @@ std::string Marker::ToString() const {
   return out;
 }
 
-Result<bool> Marker::Evaluate(const MarkerEnvironment& env, const std::vector<std::string>& extras) const {
+Result<bool> Marker::Evaluate(const MarkerEnvironment& env,
+                              const std::vector<std::string>& extras) const {
   EvalContext ctx{&env, false, NormalizedSet(extras), {}};
   Result<bool> r = EvalNode(*root_, ctx);
-  if (!r.ok()) return r.error().Wrap("cannot evaluate marker " + Quote(ToString()));
+  if (!r.ok()) {
+    return r.error().Wrap("cannot evaluate marker " + Quote(ToString()));
+  }
   return r;
 }
 
-Result<bool> Marker::EvaluateForLockFile(const MarkerEnvironment& env, const std::vector<std::string>& extras,
+Result<bool> Marker::EvaluateForLockFile(const MarkerEnvironment& env,
+                                         const std::vector<std::string>& extras,
                                          const std::vector<std::string>& dependency_groups) const {
   EvalContext ctx{&env, true, NormalizedSet(extras), NormalizedSet(dependency_groups)};
   Result<bool> r = EvalNode(*root_, ctx);
-  if (!r.ok()) return r.error().Wrap("cannot evaluate marker " + Quote(ToString()));
+  if (!r.ok()) {
+    return r.error().Wrap("cannot evaluate marker " + Quote(ToString()));
+  }
   return r;
 }
 

@@ -16,14 +16,17 @@
 // interpreter), never against the host. See docs/spec-markers.md for the
 // rules; in short:
 //   - version variables (python_version, python_full_version,
-//     implementation_version, platform_release) compare as PEP 440 versions
+//     implementation_version, platform_release, platform_version) compare
+//     as PEP 440 versions
 //     when "<op><other side>" is a valid specifier (pre-releases included),
 //     otherwise as strings;
 //   - strings: == and != compare, <= and >= behave as ==, < and > are false,
 //     in / not in test substrings, ~= and === are an error;
 //   - `extra == "x"` is true when "x" is one of the requested extras
 //     (PEP 685 normalized on both sides), `extra != "x"` when it is not;
-//   - a variable missing from the environment is an error.
+//     other operators on `extra` are false;
+//   - a variable missing from the environment is an error (an "extra" key in
+//     the environment is ignored: the extras are an argument).
 // Thread-safe: all methods are const.
 #pragma once
 
@@ -73,10 +76,16 @@ enum class MarkerBoolOp { kAnd, kOr };
 // and/or exactly as written (a parenthesized group is a nested node).
 struct MarkerNode {
   bool is_group = false;
-  MarkerComparison comparison;       // when !is_group
-  std::vector<MarkerNode> atoms;     // when is_group: at least one
-  std::vector<MarkerBoolOp> joins;   // when is_group: atoms.size() - 1
+  MarkerComparison comparison;      // when !is_group
+  std::vector<MarkerNode> atoms;    // when is_group: at least one
+  std::vector<MarkerBoolOp> joins;  // when is_group: atoms.size() - 1
 };
+
+class Marker;
+namespace detail {
+// Wraps a parsed tree (from ParseMarkerAt) as a Marker.
+Marker MakeMarker(std::shared_ptr<const MarkerNode> root);
+}  // namespace detail
 
 class Marker {
  public:
@@ -113,7 +122,7 @@ class Marker {
 
  private:
   explicit Marker(std::shared_ptr<const MarkerNode> root) : root_(std::move(root)) {}
-  friend struct MarkerParserAccess;
+  friend Marker detail::MakeMarker(std::shared_ptr<const MarkerNode> root);
 
   // Immutable and shared between copies.
   std::shared_ptr<const MarkerNode> root_;
@@ -156,9 +165,5 @@ std::shared_ptr<const MarkerNode> ParseMarkerAt(std::string_view source, size_t*
                                                 SyntaxError* error);
 
 }  // namespace detail
-
-struct MarkerParserAccess {
-  static Marker Make(std::shared_ptr<const MarkerNode> root) { return Marker(std::move(root)); }
-};
 
 }  // namespace sparkenv::spec

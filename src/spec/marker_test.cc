@@ -74,23 +74,31 @@ TEST(MarkerTest, ErrorsNameTheMarkerTheRuleAndThePosition) {
       {R"(python_version ~ "3")",
        R"(invalid marker 'python_version ~ "3"': expected a marker operator (one of <=, <, !=, ==, >=, >, ~=, ===, in, not in) at position 15)"},
       {"this_isnt_a_real_variable >= '1.0'",
-       "invalid marker 'this_isnt_a_real_variable >= \\'1.0\\'': expected a marker variable or quoted string at "
+       "invalid marker 'this_isnt_a_real_variable >= \\'1.0\\'': expected a marker variable or "
+       "quoted string at "
        "position 0"},
-      {"python_version", "invalid marker 'python_version': expected a marker operator (one of <=, <, !=, ==, >=, "
-                         ">, ~=, ===, in, not in) at position 14"},
+      {"python_version",
+       "invalid marker 'python_version': expected a marker operator (one of <=, <, !=, ==, >=, "
+       ">, ~=, ===, in, not in) at position 14"},
       {R"((python_version == "2.7" and os_name == "linux")",
        R"(invalid marker '(python_version == "2.7" and os_name == "linux"': expected ')' after the marker expression (to match the '(' at position 0) at position 47)"},
       {R"((python_version == "2.7") with random text)",
        R"(invalid marker '(python_version == "2.7") with random text': expected 'and', 'or' or the end of the marker at position 26)"},
-      {R"(os_name == "C:\")", R"(invalid marker 'os_name == "C:\\"': invalid quoted string '"C:\\"' at position 16)"},
-      {R"(os_name == "\x")", R"(invalid marker 'os_name == "\\x"': invalid quoted string '"\\x"' at position 15)"},
-      {R"(os_name not  "a")", R"(invalid marker 'os_name not  "a"': expected 'in' after 'not' at position 13)"},
-      {R"(os_name not"a")", R"(invalid marker 'os_name not"a"': expected whitespace after 'not' at position 11)"},
+      {R"(os_name == "C:\")",
+       R"(invalid marker 'os_name == "C:\\"': invalid quoted string '"C:\\"' at position 16)"},
+      {R"(os_name == "\x")",
+       R"(invalid marker 'os_name == "\\x"': invalid quoted string '"\\x"' at position 15)"},
+      {R"(os_name not  "a")",
+       R"(invalid marker 'os_name not  "a"': expected 'in' after 'not' at position 13)"},
+      {R"(os_name not"a")",
+       R"(invalid marker 'os_name not"a"': expected whitespace after 'not' at position 11)"},
       {"python_version >= \"3\"\n",
-       "invalid marker 'python_version >= \"3\"\\x0a': expected 'and', 'or' or the end of the marker at position "
+       "invalid marker 'python_version >= \"3\"\\x0a': expected 'and', 'or' or the end of the "
+       "marker at position "
        "21"},
       {"", "invalid marker '': expected a marker variable or quoted string at position 0"},
-      {"os_name == \"\xff\"", "invalid marker 'os_name == \"\xff\"': not valid UTF-8 at position 0"},
+      {"os_name == \"\xff\"",
+       "invalid marker 'os_name == \"\xff\"': not valid UTF-8 at position 0"},
       {R"(os_name == 'a"b\x27')",
        R"(invalid marker 'os_name == \'a"b\\x27\'': a quoted string cannot hold both ' and " '\'a"b\\x27\'' at position 20)"},
   };
@@ -106,7 +114,8 @@ TEST(MarkerTest, PositionsCountCharactersNotBytes) {
   Result<Marker> m = Marker::Parse("os_name == \"\xc3\xa9\" xor");
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.error().message(),
-            "invalid marker 'os_name == \"\xc3\xa9\" xor': expected 'and', 'or' or the end of the marker at "
+            "invalid marker 'os_name == \"\xc3\xa9\" xor': expected 'and', 'or' or the end of the "
+            "marker at "
             "position 15");
 }
 
@@ -138,7 +147,8 @@ TEST(MarkerTest, DeepNestingIsAnErrorNotACrash) {
   deep += std::string(200, ')');
   Result<Marker> m = Marker::Parse(deep);
   ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.error().message().find("parentheses nest deeper than 100 levels at position 100"), std::string::npos)
+  EXPECT_NE(m.error().message().find("parentheses nest deeper than 100 levels at position 100"),
+            std::string::npos)
       << m.error().message();
   std::string ok(50, '(');
   ok += "os_name == 'a'";
@@ -188,7 +198,7 @@ TEST(MarkerTest, EvaluatesAgainstTheTargetEnvironment) {
       {"sys_platform == 'linux' and platform_machine == 'x86_64'", true},
       {"sys_platform == 'win32' or os_name == 'posix' and platform_system == 'Linux'", true},
       {"(sys_platform == 'win32' or os_name == 'posix') and platform_system == 'Darwin'", false},
-      {"os_name < 'zzz'", false},   // strings: < and > are false
+      {"os_name < 'zzz'", false},    // strings: < and > are false
       {"os_name <= 'posix'", true},  // <= and >= are ==
       {"os_name >= 'pos'", false},
       {"'pos' in os_name", true},
@@ -235,8 +245,9 @@ TEST(MarkerTest, LockFileSetsAreOnlyDefinedInLockFiles) {
   EXPECT_FALSE(*m.EvaluateForLockFile(LinuxPy311(), {"cpu"}, {"docs"}));
   Result<bool> r = m.Evaluate(LinuxPy311(), {"gpu"});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(),
-            R"(cannot evaluate marker '"dev-tools" in dependency_groups or "gpu" in extras': marker variable 'dependency_groups' is not defined in the target environment)");
+  EXPECT_EQ(
+      r.error().message(),
+      R"(cannot evaluate marker '"dev-tools" in dependency_groups or "gpu" in extras': marker variable 'dependency_groups' is not defined in the target environment)");
   Result<bool> extra = Marker::Parse("extra == 'a'")->EvaluateForLockFile(LinuxPy311(), {"a"}, {});
   ASSERT_FALSE(extra.ok());
 }
@@ -248,21 +259,23 @@ TEST(MarkerTest, MissingVariableIsAnErrorNotTheHostValue) {
   Marker m = *Marker::Parse("os_name == 'posix' or platform_machine == 'aarch64'");
   Result<bool> r = m.Evaluate(env);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(),
-            R"(cannot evaluate marker 'os_name == "posix" or platform_machine == "aarch64"': marker variable 'platform_machine' is not defined in the target environment)");
+  EXPECT_EQ(
+      r.error().message(),
+      R"(cannot evaluate marker 'os_name == "posix" or platform_machine == "aarch64"': marker variable 'platform_machine' is not defined in the target environment)");
 }
 
 TEST(MarkerTest, UndefinedComparisonsAreErrors) {
   Result<bool> r = Marker::Parse("os_name ~= '2.7.0'")->Evaluate(LinuxPy311());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().message(),
-            R"(cannot evaluate marker 'os_name ~= "2.7.0"': undefined comparison 'posix' ~= '2.7.0': ~= needs PEP 440 versions on both sides)");
+  EXPECT_EQ(
+      r.error().message(),
+      R"(cannot evaluate marker 'os_name ~= "2.7.0"': undefined comparison 'posix' ~= '2.7.0': ~= needs PEP 440 versions on both sides)");
   EXPECT_FALSE(Marker::Parse("sys_platform === 'linux'")->Evaluate(LinuxPy311()).ok());
 }
 
 TEST(MarkerTest, PlatformVersionIsAVersionWhereItParses) {
   MarkerEnvironment env = LinuxPy311();
-  env["platform_version"] = "13";  // e.g. Android
+  env["platform_version"] = "13";                                         // e.g. Android
   EXPECT_TRUE(*Marker::Parse("platform_version >= '9'")->Evaluate(env));  // as a string: false
   env["platform_version"] = "#1 SMP";
   EXPECT_FALSE(*Marker::Parse("platform_version >= '9'")->Evaluate(env));
@@ -277,8 +290,10 @@ TEST(MarkerTest, UntaggedPythonBuildsStillCompare) {
 TEST(MarkerTest, AndOrKeepPrecedence) {
   Marker a = *Marker::Parse("os_name == 'nt' or os_name == 'posix'");
   Marker b = *Marker::Parse("python_version >= '3.12'");
-  EXPECT_EQ(a.And(b).ToString(), R"((os_name == "nt" or os_name == "posix") and python_version >= "3.12")");
-  EXPECT_EQ(a.Or(b).ToString(), R"((os_name == "nt" or os_name == "posix") or python_version >= "3.12")");
+  EXPECT_EQ(a.And(b).ToString(),
+            R"((os_name == "nt" or os_name == "posix") and python_version >= "3.12")");
+  EXPECT_EQ(a.Or(b).ToString(),
+            R"((os_name == "nt" or os_name == "posix") or python_version >= "3.12")");
   EXPECT_FALSE(*a.And(b).Evaluate(LinuxPy311()));
   EXPECT_TRUE(*a.Or(b).Evaluate(LinuxPy311()));
   EXPECT_TRUE(Marker::Parse(a.And(b).ToString()).ok());

@@ -76,8 +76,8 @@ class Metadata {
 
   // The Requires-Dist entries that apply in `env` when `extras` are
   // requested (markers evaluated; errors name the requirement).
-  Result<std::vector<Requirement>> RequirementsFor(const MarkerEnvironment& env,
-                                                   const std::vector<std::string>& extras = {}) const;
+  Result<std::vector<Requirement>> RequirementsFor(
+      const MarkerEnvironment& env, const std::vector<std::string>& extras = {}) const;
 
  private:
   Metadata() = default;

@@ -32,11 +32,17 @@ constexpr char kRequestsMetadata[] =
     "**Requests** is a simple, yet elegant, HTTP library.\n";
 
 MarkerEnvironment Py311() {
-  return {{"implementation_name", "cpython"}, {"implementation_version", "3.11.4"}, {"os_name", "posix"},
-          {"platform_machine", "x86_64"},     {"platform_python_implementation", "CPython"},
-          {"platform_release", "6.1.0"},      {"platform_system", "Linux"},
-          {"platform_version", "#1 SMP"},     {"python_full_version", "3.11.4"},
-          {"python_version", "3.11"},         {"sys_platform", "linux"}};
+  return {{"implementation_name", "cpython"},
+          {"implementation_version", "3.11.4"},
+          {"os_name", "posix"},
+          {"platform_machine", "x86_64"},
+          {"platform_python_implementation", "CPython"},
+          {"platform_release", "6.1.0"},
+          {"platform_system", "Linux"},
+          {"platform_version", "#1 SMP"},
+          {"python_full_version", "3.11.4"},
+          {"python_version", "3.11"},
+          {"sys_platform", "linux"}};
 }
 
 TEST(MetadataTest, ParsesARealMetadataFile) {
@@ -51,10 +57,12 @@ TEST(MetadataTest, ParsesARealMetadataFile) {
   ASSERT_EQ(m->requires_dist().size(), 6u);
   EXPECT_EQ(m->requires_dist()[0].ToString(), "charset-normalizer<4,>=2");
   EXPECT_EQ(m->requires_dist()[4].ToString(), R"(PySocks!=1.5.7,>=1.5.6; extra == "socks")");
-  EXPECT_EQ(m->provides_extra(), (std::vector<std::string>{"security", "socks", "use-chardet-on-py3"}));
+  EXPECT_EQ(m->provides_extra(),
+            (std::vector<std::string>{"security", "socks", "use-chardet-on-py3"}));
   EXPECT_EQ(m->description().value_or(""),
             "# Requests\n\n**Requests** is a simple, yet elegant, HTTP library.\n");
-  EXPECT_EQ(m->raw().GetAll("classifier"), (std::vector<std::string>{"Programming Language :: Python :: 3"}));
+  EXPECT_EQ(m->raw().GetAll("classifier"),
+            (std::vector<std::string>{"Programming Language :: Python :: 3"}));
 
   Result<std::vector<Requirement>> base = m->RequirementsFor(Py311());
   ASSERT_TRUE(base.ok()) << base.error().message();
@@ -97,11 +105,13 @@ TEST(MetadataTest, OlderVersionsAreReadLeniently) {
       "Requires-Dist: pytest; extra == 'test'\n");
   ASSERT_TRUE(m.ok()) << m.error().message();
   EXPECT_EQ(m->provides_extra(), std::vector<std::string>{"test"});
-  Result<Metadata> old = Metadata::Parse("Metadata-Version: 1.0\nName: old\nVersion: 0.1\nRequires-Dist: six\n");
+  Result<Metadata> old =
+      Metadata::Parse("Metadata-Version: 1.0\nName: old\nVersion: 0.1\nRequires-Dist: six\n");
   ASSERT_TRUE(old.ok()) << old.error().message();
   EXPECT_EQ(old->requires_dist().size(), 1u);
   // Duplicate extras after normalization: tolerated (first kept) before 2.3.
-  Result<Metadata> dup = Metadata::Parse("Metadata-Version: 2.2\nName: a\nVersion: 1\nProvides-Extra: A_B\nProvides-Extra: a-b\n");
+  Result<Metadata> dup = Metadata::Parse(
+      "Metadata-Version: 2.2\nName: a\nVersion: 1\nProvides-Extra: A_B\nProvides-Extra: a-b\n");
   ASSERT_TRUE(dup.ok()) << dup.error().message();
   EXPECT_EQ(dup->provides_extra(), std::vector<std::string>{"a-b"});
 }
@@ -114,31 +124,40 @@ TEST(MetadataTest, ErrorsNameTheFieldAndTheValue) {
   const std::string head = "Metadata-Version: 2.3\nName: demo\nVersion: 1.0\n";
   const Case cases[] = {
       {head + "Requires-Dist: foo >>1\n",
-       "invalid metadata: Requires-Dist 'foo >>1': expected ';' (after a name with no version specifier) or the end "
+       "invalid metadata: Requires-Dist 'foo >>1': expected ';' (after a name with no version "
+       "specifier) or the end "
        "at position 4"},
       {head + "Requires-Dist: foo; python_version >> '3'\n",
-       "invalid metadata: Requires-Dist 'foo; python_version >> \\'3\\'': expected a marker variable or quoted "
+       "invalid metadata: Requires-Dist 'foo; python_version >> \\'3\\'': expected a marker "
+       "variable or quoted "
        "string at position 21"},
       {"Name: demo\nVersion: 1.0\n", "invalid metadata: missing required field Metadata-Version"},
       {"Metadata-Version: 2.1\nVersion: 1.0\n", "invalid metadata: missing required field Name"},
       {"Metadata-Version: 2.1\nName: demo\n", "invalid metadata: missing required field Version"},
       {"Metadata-Version: 3.0\nName: demo\nVersion: 1.0\n",
-       "invalid metadata: unknown Metadata-Version '3.0' (known: 1.0, 1.1, 1.2, 2.0, 2.1, 2.2, 2.3, 2.4, 2.5, 2.6)"},
+       "invalid metadata: unknown Metadata-Version '3.0' (known: 1.0, 1.1, 1.2, 2.0, 2.1, 2.2, "
+       "2.3, 2.4, 2.5, 2.6)"},
       {"Metadata-Version: 2.1\nName: -demo\nVersion: 1.0\n",
-       "invalid metadata: Name '-demo' is not a valid project name (ASCII letters, digits, '.', '_' and '-', "
+       "invalid metadata: Name '-demo' is not a valid project name (ASCII letters, digits, '.', "
+       "'_' and '-', "
        "starting and ending with a letter or digit)"},
       {"Metadata-Version: 2.1\nName: demo\nName: other\nVersion: 1.0\n",
        "invalid metadata: Name appears 2 times; it may appear only once"},
       {head + "Provides-Extra: Foo_Bar\nProvides-Extra: foo.bar\n",
-       "invalid metadata: Provides-Extra 'foo.bar' duplicates another extra after normalization ('foo-bar')"},
+       "invalid metadata: Provides-Extra 'foo.bar' duplicates another extra after normalization "
+       "('foo-bar')"},
       {head + "Provides-Extra: -x\n",
-       "invalid metadata: Provides-Extra '-x' is not a valid extra name (ASCII letters, digits, '.', '_' and '-', "
+       "invalid metadata: Provides-Extra '-x' is not a valid extra name (ASCII letters, digits, "
+       "'.', '_' and '-', "
        "starting and ending with a letter or digit)"},
-      {head + "Dynamic: Version\n", "invalid metadata: Dynamic 'Version': Name, Version and Metadata-Version cannot be dynamic"},
-      {head + "Dynamic: Colour\n", "invalid metadata: Dynamic 'Colour' is not a core metadata field"},
+      {head + "Dynamic: Version\n",
+       "invalid metadata: Dynamic 'Version': Name, Version and Metadata-Version cannot be dynamic"},
+      {head + "Dynamic: Colour\n",
+       "invalid metadata: Dynamic 'Colour' is not a core metadata field"},
       {"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nDynamic: Summary\n",
        "invalid metadata: Dynamic appears in Metadata-Version 2.1 but was introduced in 2.2"},
-      {head + "Summary: one\n two\n", "invalid metadata: Summary 'one\\x0a two' must be a single line"},
+      {head + "Summary: one\n two\n",
+       "invalid metadata: Summary 'one\\x0a two' must be a single line"},
       {head + "Description: in the header\n\nand in the body\n",
        "invalid metadata: the Description is given both as a header and as the message body"},
   };

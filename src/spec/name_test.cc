@@ -28,11 +28,13 @@ TEST(NameTest, Validity) {
   EXPECT_EQ(err("a b"),
             "invalid project name 'a b': invalid character ' ' (allowed: ASCII letters, digits, "
             "'.', '-', '_')");
-  EXPECT_EQ(err("-a"), "invalid project name '-a': must start and end with an ASCII letter or digit");
+  EXPECT_EQ(err("-a"),
+            "invalid project name '-a': must start and end with an ASCII letter or digit");
 }
 
 TEST(NameTest, IsNormalizedName) {
-  for (const char* yes : {"a", "foo", "foo-bar", "1-2-3"}) EXPECT_TRUE(IsNormalizedName(yes)) << yes;
+  for (const char* yes : {"a", "foo", "foo-bar", "1-2-3"})
+    EXPECT_TRUE(IsNormalizedName(yes)) << yes;
   for (const char* no : {"", "Foo", "foo_bar", "foo.bar", "foo--bar", "-foo", "foo-"}) {
     EXPECT_FALSE(IsNormalizedName(no)) << no;
   }

@@ -1,6 +1,7 @@
 #include "spec/specifier.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "base/strings.h"
 
@@ -159,8 +160,9 @@ Result<Specifier> Specifier::Parse(std::string_view text) {
     }
     std::string_view prefix = rest.substr(0, rest.size() - 2);
     if (!IsWildcardPrefix(prefix)) {
-      return fail("a wildcard '.*' may only follow a release such as '1.0' (no pre-, post-, "
-                  "dev-release or local part; PEP 440)");
+      return fail(
+          "a wildcard '.*' may only follow a release such as '1.0' (no pre-, post-, "
+          "dev-release or local part; PEP 440)");
     }
     auto v = Version::Parse(prefix);
     if (!v.ok()) return v.error().Wrap("invalid specifier " + Quote(text));
@@ -406,13 +408,303 @@ bool SpecifierSet::Contains(std::string_view version, PreReleases pre) const {
 
 SpecifierSet SpecifierSet::Intersect(const SpecifierSet& other) const {
   SpecifierSet out = *this;
-  out.specifiers_.insert(out.specifiers_.end(), other.specifiers_.begin(),
-                         other.specifiers_.end());
+  out.specifiers_.insert(out.specifiers_.end(), other.specifiers_.begin(), other.specifiers_.end());
   return out;
 }
 
 bool SpecifierSet::operator==(const SpecifierSet& other) const {
   return Canonical() == other.Canonical();
+}
+
+// ---- IsUnsatisfiable ---------------------------------------------------------
+//
+// Every clause other than === is a union of at most two intervals of the PEP
+// 440 order. An interval is bounded by cuts: positions between versions.
+//   kBefore(W)      just below W
+//   kAfter(W)       just above W (W's longer local labels are above it)
+//   kAfterPosts(V)  above the final release V, its local versions and all its
+//                   post-releases ("family"), below anything with a longer
+//                   non-zero release
+// Cuts "after the local versions of V" always have a least version above
+// them (V.dev(N+1), V.post(N+1).dev0 or V.post0.dev0), so they are written as
+// kBefore(that version). Above kAfter(W) and kAfterPosts(V) the order is dense:
+// whenever a cut lies higher, a version lies in between.
+namespace {
+
+std::string IncrementDecimal(std::string digits) {
+  size_t i = digits.size();
+  while (i > 0) {
+    --i;
+    if (digits[i] != '9') {
+      ++digits[i];
+      return digits;
+    }
+    digits[i] = '0';
+  }
+  return "1" + digits;
+}
+
+std::string TrailingDigits(const std::string& s) {
+  size_t i = s.size();
+  while (i > 0 && IsAsciiDigit(s[i - 1])) --i;
+  return s.substr(i);
+}
+
+Version MustParse(const std::string& text) {
+  auto v = Version::Parse(text);
+  assert(v.ok());  // built from a normalized version, so always valid
+  return *v;
+}
+
+struct Cut {
+  enum Kind { kNegInf, kBefore, kAfter, kAfterPosts, kPosInf } kind;
+  std::optional<Version> v;
+};
+
+Cut Before(Version v) { return {Cut::kBefore, std::move(v)}; }
+Cut After(Version v) { return {Cut::kAfter, std::move(v)}; }
+
+// Is `x` in the family of the final release `v` (same epoch and release, no
+// pre-release: v itself, its locals, post- and dev-releases)?
+bool InPostFamily(const Version& x, const Version& v) {
+  return !x.pre().has_value() && x.Base() == v.Base();
+}
+
+// Is version `x` below cut `c`?
+bool Below(const Cut& c, const Version& x) {
+  switch (c.kind) {
+    case Cut::kNegInf:
+      return false;
+    case Cut::kBefore:
+      return x < *c.v;
+    case Cut::kAfter:
+      return x <= *c.v;
+    case Cut::kAfterPosts:
+      return x <= *c.v || InPostFamily(x, *c.v);
+    case Cut::kPosInf:
+      return true;
+  }
+  return false;
+}
+
+std::strong_ordering CompareCuts(const Cut& a, const Cut& b) {
+  if (a.kind == Cut::kNegInf || b.kind == Cut::kPosInf) {
+    return a.kind == b.kind ? std::strong_ordering::equal : std::strong_ordering::less;
+  }
+  if (a.kind == Cut::kPosInf || b.kind == Cut::kNegInf) return std::strong_ordering::greater;
+  if (a.kind == b.kind) {
+    if (a.kind == Cut::kAfterPosts && InPostFamily(*a.v, *b.v)) return std::strong_ordering::equal;
+    return *a.v <=> *b.v;
+  }
+  // Different kinds never denote the same cut (see above), so one of them has
+  // a version on its side that the other does not.
+  if (a.kind == Cut::kBefore) {
+    // Before(W) < c  iff  W is below c.
+    return Below(b, *a.v) ? std::strong_ordering::less : std::strong_ordering::greater;
+  }
+  if (b.kind == Cut::kBefore) {
+    return Below(a, *b.v) ? std::strong_ordering::greater : std::strong_ordering::less;
+  }
+  // kAfter(W) vs kAfterPosts(V): After(W) < c iff W is below c.
+  if (a.kind == Cut::kAfter) {
+    return Below(b, *a.v) ? std::strong_ordering::less : std::strong_ordering::greater;
+  }
+  return Below(a, *b.v) ? std::strong_ordering::greater : std::strong_ordering::less;
+}
+
+using Interval = std::pair<Cut, Cut>;  // versions not below .first and below .second
+
+// The least final release at or above `v` (for a pre- or dev-release).
+Version NearestFinal(const Version& v) {
+  if (!v.is_prerelease()) return v;
+  if (v.pre()) return v.Base();
+  // A dev-only release keeps its post-release: 1.0.post0.dev0 -> 1.0.post0.
+  std::string text = v.Public().ToString();
+  return MustParse(text.substr(0, text.rfind(".dev")));
+}
+
+// Is there a version in the interval (a final release if `final_only`)?
+bool NonEmpty(const Interval& in, bool final_only) {
+  const Cut& lo = in.first;
+  const Cut& hi = in.second;
+  std::optional<Version> least;  // least version (or least final) at or above lo
+  switch (lo.kind) {
+    case Cut::kNegInf:
+      least = MustParse(final_only ? "0" : "0.dev0");
+      break;
+    case Cut::kBefore:
+      least = final_only ? NearestFinal(*lo.v) : *lo.v;
+      break;
+    case Cut::kAfter:
+      // Dense above W; finals too when W is one (W+local.0 ...).
+      if (final_only && lo.v->is_prerelease()) least = NearestFinal(*lo.v);
+      break;
+    case Cut::kAfterPosts:
+    case Cut::kPosInf:
+      break;
+  }
+  if (least) return Below(hi, *least);
+  return CompareCuts(lo, hi) < 0;
+}
+
+// Least version of the next "local family" after V (V has no local label).
+Version AfterLocalsSuccessor(const Version& v) {
+  std::string text = v.ToString();
+  if (v.dev()) {
+    std::string n = TrailingDigits(text);
+    return MustParse(text.substr(0, text.size() - n.size()) + IncrementDecimal(n));
+  }
+  if (v.post()) {
+    std::string n = TrailingDigits(text);
+    return MustParse(text.substr(0, text.size() - n.size()) + IncrementDecimal(n) + ".dev0");
+  }
+  return MustParse(text + ".post0.dev0");
+}
+
+// E!R.dev0 for the first `n` release segments of v (the last one incremented
+// when `next`): the least version with that release prefix.
+Version PrefixStart(const Version& v, size_t n, bool next) {
+  std::string text = v.ToString();
+  std::string out = v.epoch() != 0 ? text.substr(0, text.find('!') + 1) : "";
+  for (size_t i = 0; i < n; ++i) {
+    if (i) out += '.';
+    std::string seg = v.ReleaseText(i);
+    out += (next && i + 1 == n) ? IncrementDecimal(seg) : seg;
+  }
+  return MustParse(out + ".dev0");
+}
+
+std::vector<Interval> Intervals(const Specifier& s) {
+  const Cut neg{Cut::kNegInf, std::nullopt};
+  const Cut pos{Cut::kPosInf, std::nullopt};
+  if (s.op() == Operator::kArbitrary) return {{neg, pos}};
+  const Version& v = *s.version();
+  switch (s.op()) {
+    case Operator::kGreaterEqual:
+      return {{Before(v), pos}};
+    case Operator::kGreater:
+      if (v.dev() || v.post()) return {{Before(AfterLocalsSuccessor(v)), pos}};
+      if (v.pre()) {
+        // Above V's post family: the next pre-release's first dev release.
+        std::string text = v.ToString();
+        std::string n = TrailingDigits(text);
+        return {{Before(MustParse(text.substr(0, text.size() - n.size()) + IncrementDecimal(n) +
+                                  ".dev0")),
+                 pos}};
+      }
+      return {{Cut{Cut::kAfterPosts, v}, pos}};
+    case Operator::kLessEqual:
+      return {{neg, Before(AfterLocalsSuccessor(v))}};
+    case Operator::kLess:
+      return {{neg, Before(v.is_prerelease() ? v : MustParse(v.ToString() + ".dev0"))}};
+    case Operator::kCompatible:
+      return {{Before(v), Before(PrefixStart(v, v.release().size() - 1, true))}};
+    case Operator::kEqual:
+    case Operator::kNotEqual: {
+      Cut lo = s.wildcard() ? Before(PrefixStart(v, v.release().size(), false)) : Before(v);
+      Cut hi = s.wildcard()    ? Before(PrefixStart(v, v.release().size(), true))
+               : v.has_local() ? After(v)
+                               : Before(AfterLocalsSuccessor(v));
+      if (s.op() == Operator::kEqual) return {{lo, hi}};
+      return {{neg, lo}, {hi, pos}};
+    }
+    case Operator::kArbitrary:
+      break;
+  }
+  return {{neg, pos}};
+}
+
+std::vector<Interval> IntersectIntervals(const std::vector<Interval>& a,
+                                         const std::vector<Interval>& b) {
+  std::vector<Interval> out;
+  for (const Interval& x : a) {
+    for (const Interval& y : b) {
+      Interval in{CompareCuts(x.first, y.first) >= 0 ? x.first : y.first,
+                  CompareCuts(x.second, y.second) <= 0 ? x.second : y.second};
+      if (NonEmpty(in, false)) out.push_back(std::move(in));
+    }
+  }
+  return out;
+}
+
+// The non-empty intervals of versions every clause allows (=== allows all).
+std::vector<Interval> SetIntervals(const std::vector<Specifier>& specs) {
+  const Cut neg{Cut::kNegInf, std::nullopt};
+  const Cut pos{Cut::kPosInf, std::nullopt};
+  std::vector<Interval> ranges{{neg, pos}};
+  for (size_t i = 0; i < specs.size() && !ranges.empty(); ++i) {
+    ranges = IntersectIntervals(ranges, Intervals(specs[i]));
+  }
+  return ranges;
+}
+
+// The versions outside the union of `ranges`.
+std::vector<Interval> Complement(const std::vector<Interval>& ranges) {
+  const Cut neg{Cut::kNegInf, std::nullopt};
+  const Cut pos{Cut::kPosInf, std::nullopt};
+  std::vector<Interval> out{{neg, pos}};
+  for (const Interval& in : ranges) {
+    out = IntersectIntervals(out, {{neg, in.first}, {in.second, pos}});
+  }
+  return out;
+}
+
+}  // namespace
+
+bool SpecifierSet::IsUnsatisfiable(PreReleases pre) const {
+  if (specifiers_.empty()) return false;
+  std::vector<Interval> ranges = SetIntervals(specifiers_);
+  if (ranges.empty()) return true;
+
+  // === clauses: all must name the same text, and that text must satisfy the
+  // other clauses.
+  const Specifier* first = nullptr;
+  for (const Specifier& s : specifiers_) {
+    if (s.op() != Operator::kArbitrary) continue;
+    if (!first) {
+      first = &s;
+    } else if (!EqualsIgnoreCaseAscii(s.version_text(), first->version_text())) {
+      return true;
+    }
+  }
+  if (first) {
+    const std::optional<Version>& candidate = first->version();
+    if (pre == PreReleases::kExclude && candidate && candidate->is_prerelease()) return true;
+    for (const Specifier& s : specifiers_) {
+      if (s.op() == Operator::kArbitrary) continue;
+      if (!candidate || !s.Contains(*candidate)) return true;
+    }
+  }
+  if (pre == PreReleases::kExclude) {
+    return std::none_of(ranges.begin(), ranges.end(),
+                        [](const Interval& in) { return NonEmpty(in, true); });
+  }
+  return false;
+}
+
+Result<bool> SpecifierSet::IsSubsetOf(const SpecifierSet& other) const {
+  if (has_arbitrary() || other.has_arbitrary()) {
+    return Error("set relations do not support === clauses: " + Quote(ToString()) + ", " +
+                 Quote(other.ToString()));
+  }
+  // As in packaging, the empty set also admits strings that are not
+  // versions, which no other set without === does.
+  if (other.empty()) return true;
+  if (empty()) return false;
+  return IntersectIntervals(SetIntervals(specifiers_), Complement(SetIntervals(other.specifiers_)))
+      .empty();
+}
+
+Result<bool> SpecifierSet::IsSupersetOf(const SpecifierSet& other) const {
+  return other.IsSubsetOf(*this);
+}
+
+Result<bool> SpecifierSet::IsDisjointFrom(const SpecifierSet& other) const {
+  if (has_arbitrary() || other.has_arbitrary()) {
+    return Error("set relations do not support === clauses: " + Quote(ToString()) + ", " +
+                 Quote(other.ToString()));
+  }
+  return IntersectIntervals(SetIntervals(specifiers_), SetIntervals(other.specifiers_)).empty();
 }
 
 }  // namespace sparkenv::spec

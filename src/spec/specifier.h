@@ -92,7 +92,7 @@ class Specifier {
   Operator op_ = Operator::kEqual;
   std::string version_text_;
   bool wildcard_ = false;
-  std::optional<Version> version_;      // absent only for === with a non-version
+  std::optional<Version> version_;     // absent only for === with a non-version
   std::optional<Version> less_bound_;  // for <: V, or V.dev0 when V is final
 };
 
@@ -126,6 +126,22 @@ class SpecifierSet {
 
   // The conjunction of both sets.
   SpecifierSet Intersect(const SpecifierSet& other) const;
+
+  // True when no version can satisfy every clause, e.g. ">=2,<1",
+  // ">1.0,<1.0.post1", "===a,===b", "===foo,>=1" (packaging's
+  // is_unsatisfiable()). With kExclude, a set that only pre-releases satisfy
+  // counts as unsatisfiable too (packaging's prereleases=False). The empty
+  // set is satisfiable.
+  bool IsUnsatisfiable(PreReleases pre = PreReleases::kDefault) const;
+
+  // Relations between the sets of versions two sets allow (packaging's
+  // is_subset/is_superset/is_disjoint; pre-releases count like any version).
+  // Sets with === clauses have no version range: an error, as in packaging.
+  // The empty set also admits strings that are not versions, so it is a
+  // subset only of another empty set.
+  Result<bool> IsSubsetOf(const SpecifierSet& other) const;
+  Result<bool> IsSupersetOf(const SpecifierSet& other) const;
+  Result<bool> IsDisjointFrom(const SpecifierSet& other) const;
   // Equal when the sorted, de-duplicated clauses are pairwise equal.
   bool operator==(const SpecifierSet& other) const;
 

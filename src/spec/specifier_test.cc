@@ -35,19 +35,25 @@ TEST(SpecifierTest, ErrorsNameTheTextAndTheRule) {
     const char* error;
   } cases[] = {
       {"", "invalid specifier '': empty specifier"},
-      {"1.0", "invalid specifier '1.0': expected an operator (~=, ==, !=, <=, >=, <, >, ===) "
-              "before the version"},
+      {"1.0",
+       "invalid specifier '1.0': expected an operator (~=, ==, !=, <=, >=, <, >, ===) "
+       "before the version"},
       {">=", "invalid specifier '>=': expected a version after '>='"},
-      {">=foo", "invalid specifier '>=foo': invalid version 'foo': expected a release number "
-                "such as '1.0' at the start (PEP 440)"},
-      {"~=1", "invalid specifier '~=1': ~= needs a release with at least two numbers, such as "
-              "'~=1.0' (PEP 440)"},
-      {">=1.0+local", "invalid specifier '>=1.0+local': a local version label ('+...') is only "
-                      "allowed with == and != (PEP 440)"},
-      {"<1.0.*", "invalid specifier '<1.0.*': a wildcard '.*' is only allowed with == and != "
-                 "(PEP 440)"},
-      {"==1.0a1.*", "invalid specifier '==1.0a1.*': a wildcard '.*' may only follow a release "
-                    "such as '1.0' (no pre-, post-, dev-release or local part; PEP 440)"},
+      {">=foo",
+       "invalid specifier '>=foo': invalid version 'foo': expected a release number "
+       "such as '1.0' at the start (PEP 440)"},
+      {"~=1",
+       "invalid specifier '~=1': ~= needs a release with at least two numbers, such as "
+       "'~=1.0' (PEP 440)"},
+      {">=1.0+local",
+       "invalid specifier '>=1.0+local': a local version label ('+...') is only "
+       "allowed with == and != (PEP 440)"},
+      {"<1.0.*",
+       "invalid specifier '<1.0.*': a wildcard '.*' is only allowed with == and != "
+       "(PEP 440)"},
+      {"==1.0a1.*",
+       "invalid specifier '==1.0a1.*': a wildcard '.*' may only follow a release "
+       "such as '1.0' (no pre-, post-, dev-release or local part; PEP 440)"},
       {"===a b", "invalid specifier '===a b': === takes a string without whitespace, ';' or ')'"},
   };
   for (const Case& c : cases) {
@@ -68,19 +74,38 @@ TEST(SpecifierTest, Operators) {
     const char* version;
     bool contains;
   } cases[] = {
-      {"~=2.2", "2.3", true},        {"~=2.2", "3.0", false},     {"~=2.2.0", "2.3", false},
-      {"~=2.2.post3", "2.2.post4", true}, {"~=1!2.2", "2.2", false},
-      {"==1.0", "1.0.0", true},      {"==1.0", "1.0+local", true}, {"==1.0+local", "1.0", false},
-      {"==1.0.*", "1.0.5a1", true},  {"==1.0.*", "1", true},      {"==1.0.*", "1.1.dev0", false},
-      {"!=1.0.*", "1.1", true},      {"!=1.0", "1.0+x", false},
-      {"<=1.0", "1.0+x", true},      {">=1.0", "1.0+x", true},
-      {"<1.0", "1.0a1", false},      {"<1.0", "0.9+x", true},    {"<1.0rc1", "1.0a1", true},
-      {"<1.0.post1", "1.0.post1.dev0", false}, {"<1.0.post1", "1.0", true},
-      {">1.0", "1.0.post1", false},  {">1.0", "1.0+x", false},    {">1.0", "1.0.1", true},
-      {">1.0a1", "1.0a1.post1", false}, {">1.0a1", "1.0a2", true},
-      {">1.0.post1", "1.0.post1+x", false}, {">1.0.post1", "1.0.post2", true},
-      {">1.0.dev1", "1.0.dev1+x", false}, {">1.0.dev1", "1.0.dev2", true},
-      {"===1.0", "1.0", true},       {"===1.0", "1.0.0", false},  {"===FOO", "foo", true},
+      {"~=2.2", "2.3", true},
+      {"~=2.2", "3.0", false},
+      {"~=2.2.0", "2.3", false},
+      {"~=2.2.post3", "2.2.post4", true},
+      {"~=1!2.2", "2.2", false},
+      {"==1.0", "1.0.0", true},
+      {"==1.0", "1.0+local", true},
+      {"==1.0+local", "1.0", false},
+      {"==1.0.*", "1.0.5a1", true},
+      {"==1.0.*", "1", true},
+      {"==1.0.*", "1.1.dev0", false},
+      {"!=1.0.*", "1.1", true},
+      {"!=1.0", "1.0+x", false},
+      {"<=1.0", "1.0+x", true},
+      {">=1.0", "1.0+x", true},
+      {"<1.0", "1.0a1", false},
+      {"<1.0", "0.9+x", true},
+      {"<1.0rc1", "1.0a1", true},
+      {"<1.0.post1", "1.0.post1.dev0", false},
+      {"<1.0.post1", "1.0", true},
+      {">1.0", "1.0.post1", false},
+      {">1.0", "1.0+x", false},
+      {">1.0", "1.0.1", true},
+      {">1.0a1", "1.0a1.post1", false},
+      {">1.0a1", "1.0a2", true},
+      {">1.0.post1", "1.0.post1+x", false},
+      {">1.0.post1", "1.0.post2", true},
+      {">1.0.dev1", "1.0.dev1+x", false},
+      {">1.0.dev1", "1.0.dev2", true},
+      {"===1.0", "1.0", true},
+      {"===1.0", "1.0.0", false},
+      {"===FOO", "foo", true},
       {"==99999999999999999999999.*", "99999999999999999999999.1", true},
       {"==99999999999999999999999.*", "99999999999999999999998.1", false},
   };
@@ -135,6 +160,39 @@ TEST(SpecifierSetTest, Contains) {
   EXPECT_FALSE(SS("===foo,>=1").Contains("foo"));
   EXPECT_TRUE(SS(">=1.0,<2").Contains(*Version::Parse("1.5")));
   EXPECT_FALSE(SS(">=1.0,<2").Contains(*Version::Parse("1.5a1"), PreReleases::kExclude));
+}
+
+TEST(SpecifierSetTest, IsUnsatisfiable) {
+  for (const char* sat :
+       {"", ">=1.0,<2.0", ">1.0,<=1.0.1", "==1.0,>=1.0", ">1.0a1,<1.0b1", "~=1.4,!=1.4.*", "===foo",
+        "===1.0,>=1", "<1.0,>=0.9.dev0", ">1.0,<1.0.0.1"}) {
+    EXPECT_FALSE(SS(sat).IsUnsatisfiable()) << sat;
+  }
+  for (const char* unsat :
+       {">=2,<1", "<0", "<0.dev0", ">1.0,<1.0.post1", "==1.0,!=1.0", "==1.*,!=1.*",
+        "==1.0+a,!=1.0+a", "===a,===b", "===foo,>=1", "~=1.4.2,<1.4.2",
+        ">=1.0.post1,<1.0.post1.dev0", ">1.0a1,<1.0", "<1.0,>=1.0.dev0"}) {
+    EXPECT_TRUE(SS(unsat).IsUnsatisfiable()) << unsat;
+  }
+  // Only pre-releases satisfy it.
+  EXPECT_FALSE(SS(">=1.0a1,<1.0b1").IsUnsatisfiable());
+  EXPECT_TRUE(SS(">=1.0a1,<1.0b1").IsUnsatisfiable(PreReleases::kExclude));
+  EXPECT_FALSE(SS(">=1.0a1,<=1.0").IsUnsatisfiable(PreReleases::kExclude));
+}
+
+TEST(SpecifierSetTest, Relations) {
+  EXPECT_TRUE(*SS(">=1.5,<1.8").IsSubsetOf(SS(">=1,<2")));
+  EXPECT_FALSE(*SS(">=1,<2").IsSubsetOf(SS(">=1.5,<1.8")));
+  EXPECT_TRUE(*SS(">=1,<2").IsSupersetOf(SS("==1.5")));
+  EXPECT_TRUE(*SS(">1.0").IsSubsetOf(SS("!=1.0.post1")));  // >1.0 excludes 1.0's post-releases
+  EXPECT_TRUE(*SS("<1").IsDisjointFrom(SS(">=1")));
+  EXPECT_FALSE(*SS("<=1").IsDisjointFrom(SS(">=1")));
+  EXPECT_TRUE(*SS(">=2,<1").IsSubsetOf(SS("==7")));  // the empty range is a subset of all
+  EXPECT_FALSE(*SS("").IsSubsetOf(SS(">=0.dev0")));  // the empty set admits any string too
+  EXPECT_TRUE(*SS(">=0.dev0").IsSubsetOf(SS("")));
+  auto err = SS("===1.0").IsSubsetOf(SS("==1.0"));
+  ASSERT_FALSE(err.ok());
+  EXPECT_EQ(err.error().message(), "set relations do not support === clauses: '===1.0', '==1.0'");
 }
 
 }  // namespace

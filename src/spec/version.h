@@ -18,6 +18,7 @@
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -112,3 +113,8 @@ std::string CanonicalizeVersion(const Version& v, bool strip_trailing_zero = tru
 std::string CanonicalizeVersion(std::string_view text, bool strip_trailing_zero = true);
 
 }  // namespace sparkenv::spec
+
+template <>
+struct std::hash<sparkenv::spec::Version> {
+  size_t operator()(const sparkenv::spec::Version& v) const noexcept { return v.Hash(); }
+};

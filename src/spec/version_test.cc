@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace sparkenv::spec {
 namespace {
@@ -138,6 +139,8 @@ TEST(VersionTest, TrailingZerosAndLocalsCompare) {
   EXPECT_EQ(V("1.0"), V("1.0.0"));
   EXPECT_EQ(V("1"), V("1.0.0.0"));
   EXPECT_EQ(V("1.0").Hash(), V("1.0.0").Hash());
+  std::unordered_set<Version> set{V("1.0"), V("1.0.0"), V("1.0+x")};
+  EXPECT_EQ(set.size(), 2u);
   EXPECT_EQ(V("0"), V("0.0"));
   EXPECT_LT(V("1.0"), V("1.0.1"));
   EXPECT_LT(V("1.0+abc"), V("1.0+1"));  // strings before numbers

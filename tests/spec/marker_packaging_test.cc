@@ -4,10 +4,10 @@
 // docs/spec-markers.md and skipped here by table name.
 #include <gtest/gtest.h>
 
-#include <regex>
-#include <set>
 #include <iostream>
 #include <map>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,9 +25,13 @@ using sparkenv::testing::LoadPackagingTable;
 // Where packaging's error points: the '^' of the last line of its message.
 std::optional<size_t> CaretOf(const std::string& message) {
   size_t nl = message.rfind('\n');
-  if (nl == std::string::npos) return std::nullopt;
+  if (nl == std::string::npos) {
+    return std::nullopt;
+  }
   std::string last = message.substr(nl + 1);
-  if (last.empty() || last.back() != '^' || last.size() < 5) return std::nullopt;
+  if (last.empty() || last.back() != '^' || last.size() < 5) {
+    return std::nullopt;
+  }
   return last.size() - 1 - 4;
 }
 
@@ -35,7 +39,9 @@ std::optional<size_t> CaretOf(const std::string& message) {
 std::optional<size_t> PositionOf(const std::string& message) {
   static const std::regex kAt(" at position ([0-9]+)$");
   std::smatch m;
-  if (!std::regex_search(message, m, kAt)) return std::nullopt;
+  if (!std::regex_search(message, m, kAt)) {
+    return std::nullopt;
+  }
   return std::stoul(m[1].str());
 }
 
@@ -65,10 +71,10 @@ TEST(MarkerPackagingTest, ParseAndStrTables) {
   for (const char* table :
        {"TestMarker.test_parses_valid", "TestMarker.test_parses_pep345_valid",
         "TestMarker.test_parses_setuptools_legacy_valid", "TestMarker.test_parses_invalid",
-        "TestMarker.test_parses_invalid_malformed_quoted_string", "TestMarker.test_str_repr_eq_hash",
-        "TestMarker.test_different_markers_different_hashes", "TestMarker.test_evaluates",
-        "TestMarker.test_evaluate_pep345_markers", "TestMarker.test_version_like_equality",
-        "test_pickle_marker_roundtrip"}) {
+        "TestMarker.test_parses_invalid_malformed_quoted_string",
+        "TestMarker.test_str_repr_eq_hash", "TestMarker.test_different_markers_different_hashes",
+        "TestMarker.test_evaluates", "TestMarker.test_evaluate_pep345_markers",
+        "TestMarker.test_version_like_equality", "test_pickle_marker_roundtrip"}) {
     SCOPED_TRACE(table);
     const json& t = sparkenv::testing::LoadPackagingTableObject("markers", table);
     json cases = LoadPackagingTable("markers", table);
@@ -99,7 +105,8 @@ TEST(MarkerPackagingTest, StrReprEqHash) {
 }
 
 TEST(MarkerPackagingTest, DifferentMarkersAreNotEqual) {
-  for (const json& row : LoadPackagingTable("markers", "TestMarker.test_different_markers_different_hashes")) {
+  for (const json& row :
+       LoadPackagingTable("markers", "TestMarker.test_different_markers_different_hashes")) {
     Result<Marker> a = Marker::Parse(row[0].get<std::string>());
     Result<Marker> b = Marker::Parse(row[1].get<std::string>());
     ASSERT_TRUE(a.ok() && b.ok()) << row.dump();
@@ -109,8 +116,8 @@ TEST(MarkerPackagingTest, DifferentMarkersAreNotEqual) {
 
 TEST(MarkerPackagingTest, LineBreaksAndTrailingWhitespace) {
   const std::string base = R"(python_version >= "3")";
-  for (const char* table :
-       {"TestMarker.test_parses_invalid_trailing_line_break", "TestMarker.test_parses_trailing_horizontal_whitespace"}) {
+  for (const char* table : {"TestMarker.test_parses_invalid_trailing_line_break",
+                            "TestMarker.test_parses_trailing_horizontal_whitespace"}) {
     SCOPED_TRACE(table);
     json cases = LoadPackagingTable("markers", table);
     json expected = LoadPackagingExpected("markers", table);
@@ -132,7 +139,9 @@ MarkerEnvironment EnvironmentFor(const json& given, std::vector<std::string>* ex
   if (given.is_object()) {
     for (const auto& [k, v] : given.items()) {
       if (k == "extra") {
-        if (!v.get<std::string>().empty()) extras->push_back(v.get<std::string>());
+        if (!v.get<std::string>().empty()) {
+          extras->push_back(v.get<std::string>());
+        }
       } else {
         env[k] = v.get<std::string>();
       }
@@ -169,14 +178,16 @@ TEST(MarkerPackagingTest, ExtrasAndDependencyGroups) {
   json expected = LoadPackagingExpected("markers", table);
   ASSERT_EQ(cases.size(), expected.size());
   std::vector<std::string> variables;
-  for (const json& row : LoadPackagingTable("markers", "TestMarker.test_extras_and_dependency_groups[variable]")) {
+  for (const json& row :
+       LoadPackagingTable("markers", "TestMarker.test_extras_and_dependency_groups[variable]")) {
     variables.push_back(row[0].get<std::string>());
   }
   ASSERT_EQ(variables.size(), 2u);
   MarkerEnvironment env;
   for (size_t i = 0; i < cases.size(); ++i) {
     for (const std::string& variable : variables) {
-      std::string text = std::regex_replace(cases[i][0].get<std::string>(), std::regex(R"(\{0\})"), variable);
+      std::string text =
+          std::regex_replace(cases[i][0].get<std::string>(), std::regex(R"(\{0\})"), variable);
       SCOPED_TRACE(text);
       Result<Marker> m = Marker::Parse(text);
       ASSERT_TRUE(m.ok()) << m.error().message();
@@ -193,27 +204,30 @@ TEST(MarkerPackagingTest, ExtrasAndDependencyGroups) {
 // Tables without computed expectations: the test bodies' checks, redone.
 TEST(MarkerPackagingTest, SetValuedVariablesBodies) {
   MarkerEnvironment env;
-  for (const json& row : LoadPackagingTable("markers", "TestMarker.test_extras_and_dependency_groups_disallowed")) {
+  for (const json& row :
+       LoadPackagingTable("markers", "TestMarker.test_extras_and_dependency_groups_disallowed")) {
     std::string variable = row[0].get<std::string>();
     Marker m = *Marker::Parse("\"foo\" in " + variable);
     EXPECT_FALSE(*m.EvaluateForLockFile(env, {}, {}));  // lock file: empty sets
-    EXPECT_FALSE(m.Evaluate(env).ok());                  // elsewhere: undefined
+    EXPECT_FALSE(m.Evaluate(env).ok());                 // elsewhere: undefined
   }
-  for (const json& row : LoadPackagingTable("markers", "TestMarker.test_membership_value_str_normalization")) {
+  for (const json& row :
+       LoadPackagingTable("markers", "TestMarker.test_membership_value_str_normalization")) {
     std::string variable = row[0].get<std::string>();
     Marker raw = *Marker::Parse("\"S_P__A_M\" in " + variable);
     EXPECT_EQ(raw.ToString(), "\"s-p-a-m\" in " + variable);
     EXPECT_TRUE(raw == *Marker::Parse("\"s-p-a-m\" in " + variable));
   }
-  for (const json& row :
-       LoadPackagingTable("markers", "TestMarker.test_membership_value_str_normalization_negated")) {
+  for (const json& row : LoadPackagingTable(
+           "markers", "TestMarker.test_membership_value_str_normalization_negated")) {
     std::string variable = row[0].get<std::string>();
     Marker raw = *Marker::Parse("\"Foo_Bar\" not in " + variable);
     EXPECT_EQ(raw.ToString(), "\"foo-bar\" not in " + variable);
   }
-  json ops = LoadPackagingTable("markers", "TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[op]");
-  json vars =
-      LoadPackagingTable("markers", "TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[variable]");
+  json ops = LoadPackagingTable(
+      "markers", "TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[op]");
+  json vars = LoadPackagingTable(
+      "markers", "TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[variable]");
   ASSERT_FALSE(ops.empty());
   for (const json& v : vars) {
     for (const json& op : ops) {
@@ -227,9 +241,11 @@ TEST(MarkerPackagingTest, SetValuedVariablesBodies) {
 
 TEST(MarkerPackagingTest, ValueSerializationChoosesTheQuote) {
   // TestNode.test_value_serialize_chooses_quote_delimiter, through a marker.
-  for (const json& row : LoadPackagingTable("markers", "TestNode.test_value_serialize_chooses_quote_delimiter")) {
+  for (const json& row :
+       LoadPackagingTable("markers", "TestNode.test_value_serialize_chooses_quote_delimiter")) {
     std::string value = row[0].get<std::string>();
-    std::string quoted = value.find('\'') == std::string::npos ? "'" + value + "'" : "\"" + value + "\"";
+    std::string quoted =
+        value.find('\'') == std::string::npos ? "'" + value + "'" : "\"" + value + "\"";
     Result<Marker> m = Marker::Parse("os_name == " + quoted);
     ASSERT_TRUE(m.ok()) << value;
     EXPECT_EQ(m->ToString(), "os_name == " + row[1].get<std::string>());
@@ -242,11 +258,11 @@ TEST(MarkerPackagingTest, ModuleConstantsProductIsParsed) {
   size_t variables = LoadPackagingTable("markers", "VARIABLES").size();
   size_t operators = LoadPackagingTable("markers", "OPERATORS").size();
   size_t values = LoadPackagingTable("markers", "VALUES").size();
-  EXPECT_EQ(LoadPackagingTable("markers", "TestMarker.test_parses_valid").size(), 2 * variables * operators * values);
+  EXPECT_EQ(LoadPackagingTable("markers", "TestMarker.test_parses_valid").size(),
+            2 * variables * operators * values);
   EXPECT_EQ(LoadPackagingTable("markers", "TestMarker.test_parses_pep345_valid").size(),
             2 * LoadPackagingTable("markers", "PEP_345_VARIABLES").size() * operators * values);
 }
-
 
 // Every table of the fixture file is either run above or listed here with
 // the reason it is not (docs/spec-markers.md, "Differences"), so a new table
@@ -259,14 +275,21 @@ void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>&
   for (const auto& [name, table] : doc.at("tables").items()) {
     bool is_run = run.count(name) > 0;
     bool is_listed = not_run.count(name) > 0;
-    EXPECT_TRUE(is_run != is_listed) << file << ": table '" << name << "' is "
-                                     << (is_run ? "both run and listed as not run" : "neither run nor listed");
-    if (is_run) cases += table.at("cases").size();
+    EXPECT_TRUE(is_run != is_listed)
+        << file << ": table '" << name << "' is "
+        << (is_run ? "both run and listed as not run" : "neither run nor listed");
+    if (is_run) {
+      cases += table.at("cases").size();
+    }
   }
-  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases << " cases), "
-            << not_run.size() << " not run by name\n";
+  for (const auto& name : run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  for (const auto& [name, why] : not_run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases
+            << " cases), " << not_run.size() << " not run by name\n";
 }
 
 TEST(MarkerPackagingTest, EveryTableIsRunOrListed) {
@@ -287,7 +310,8 @@ TEST(MarkerPackagingTest, EveryTableIsRunOrListed) {
       {{"TestNode.test_accepts_value", "Python object protocol of packaging's parser nodes"},
        {"TestNode.test_str", "Python object protocol of packaging's parser nodes"},
        {"TestNode.test_repr", "Python object protocol of packaging's parser nodes"},
-       {"TestMarker.test_extras_and_dependency_groups[variable]", "input of the [expression,result] table"},
+       {"TestMarker.test_extras_and_dependency_groups[variable]",
+        "input of the [expression,result] table"},
        {"TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[op]",
         "inputs, run in SetValuedVariablesBodies"},
        {"TestMarker.test_set_valued_marker_on_lhs_raises_undefined_comparison[variable]",

@@ -6,9 +6,9 @@
 // skipped by name; docs/spec-markers.md lists them with the reason.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <map>
 #include <set>
-#include <iostream>
 #include <string>
 #include <vector>
 
@@ -68,8 +68,8 @@ std::string Field(const json& raw_name) {
 }
 
 // The single-use fields sparkenv validates (and so refuses twice).
-const std::set<std::string> kValidatedSingle = {"Metadata-Version", "Name",    "Version",
-                                                "Summary",          "Description", "Requires-Python"};
+const std::set<std::string> kValidatedSingle = {
+    "Metadata-Version", "Name", "Version", "Summary", "Description", "Requires-Python"};
 
 bool StartsWithDescription(const std::string& given) {
   return given.size() >= 12 && EqualsIgnoreCaseAscii(given.substr(0, 12), "description:");
@@ -77,7 +77,9 @@ bool StartsWithDescription(const std::string& given) {
 
 // "metadata-version" -> "metadata_version"
 std::string ToRawKey(std::string field) {
-  for (char& c : field) c = c == '-' ? '_' : c;
+  for (char& c : field) {
+    c = c == '-' ? '_' : c;
+  }
   return field;
 }
 
@@ -100,23 +102,31 @@ TEST(MetadataPackagingTest, HeaderFieldsOnceAndRepeated) {
       EXPECT_EQ(h.headers.size(), 1u);
     }
   }
-  for (const json& row : LoadPackagingTable("metadata", "TestRawMetadata.test_repeating_fields_repeated")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestRawMetadata.test_repeating_fields_repeated")) {
     std::string field = Field(row[0]);
-    MetadataHeaders h = MetadataHeaders::Parse(field + ": VaLuE\n" + field + ": VaLuE");
+    const std::string line = field + ": VaLuE";
+    MetadataHeaders h = MetadataHeaders::Parse(line + "\n" + line);
     EXPECT_EQ(h.GetAll(field), (std::vector<std::string>{"VaLuE", "VaLuE"})) << field;
   }
   size_t refused = 0;
-  for (const json& row : LoadPackagingTable("metadata", "TestRawMetadata.test_non_repeating_fields_repeated")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestRawMetadata.test_non_repeating_fields_repeated")) {
     std::string field = Field(row[0]);
-    if (kValidatedSingle.count(field) == 0) continue;  // not validated (docs/spec-markers.md)
-    std::string text = "Metadata-Version: 2.6\nName: packaging\nVersion: 1.0\n" + field + ": VaLuE\n" + field +
-                       ": VaLuE\n";
+    if (kValidatedSingle.count(field) == 0) {
+      continue;  // not validated (docs/spec-markers.md)
+    }
+    const std::string line = field + ": VaLuE\n";
+    std::string text = "Metadata-Version: 2.6\nName: packaging\nVersion: 1.0\n";
+    text += line;
+    text += line;
     if (field == "Metadata-Version" || field == "Name" || field == "Version") {
       text = Example() + field + ": VaLuE\n";  // the example's value and a second one
     }
     Result<Metadata> m = Metadata::Parse(text);
     ASSERT_FALSE(m.ok()) << field;
-    EXPECT_NE(m.error().message().find(field + " appears 2 times"), std::string::npos) << m.error().message();
+    EXPECT_NE(m.error().message().find(field + " appears 2 times"), std::string::npos)
+        << m.error().message();
     ++refused;
   }
   EXPECT_EQ(refused, kValidatedSingle.size());
@@ -124,12 +134,15 @@ TEST(MetadataPackagingTest, HeaderFieldsOnceAndRepeated) {
 
 TEST(MetadataPackagingTest, Description) {
   for (const json& row : LoadPackagingTable("metadata", "TestRawMetadata.test_description")) {
-    std::string given = row[0].is_string() ? row[0].get<std::string>() : row[0].at("value").get<std::string>();
-    Result<Metadata> m = Metadata::Parse(Example() + (StartsWithDescription(given) ? "" : "\n") + given);
+    std::string given =
+        row[0].is_string() ? row[0].get<std::string>() : row[0].at("value").get<std::string>();
+    Result<Metadata> m =
+        Metadata::Parse(Example() + (StartsWithDescription(given) ? "" : "\n") + given);
     ASSERT_TRUE(m.ok()) << m.error().message();
     EXPECT_EQ(m->description().value_or("<none>"), "hello") << given;
   }
-  for (const json& row : LoadPackagingTable("metadata", "TestRawMetadata.test_description_multiple")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestRawMetadata.test_description_multiple")) {
     Result<Metadata> m = Metadata::Parse(Example() + row[0].get<std::string>());
     EXPECT_FALSE(m.ok()) << row[0];
   }
@@ -138,47 +151,59 @@ TEST(MetadataPackagingTest, Description) {
 TEST(MetadataPackagingTest, RequiredFields) {
   json example = LoadPackagingTable("metadata", "_RAW_EXAMPLE");
   ASSERT_TRUE(Metadata::Parse(Example()).ok());
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_required_fields_missing")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_required_fields_missing")) {
     std::string missing = row[0].get<std::string>();
     std::string text;
     for (const json& e : example) {
-      if (e[0].get<std::string>() != missing) text += Field(e[0]) + ": " + e[1].get<std::string>() + "\n";
+      if (e[0].get<std::string>() != missing) {
+        text += Field(e[0]) + ": " + e[1].get<std::string>() + "\n";
+      }
     }
     Result<Metadata> m = Metadata::Parse(text);
     ASSERT_FALSE(m.ok()) << missing;
     EXPECT_EQ(m.error().message(), "invalid metadata: missing required field " + Field(row[0]));
   }
-  for (const json& row :
-       LoadPackagingTable("metadata", "TestMetadata.test_from_email_deduplicates_unparsed_required_fields")) {
+  for (const json& row : LoadPackagingTable(
+           "metadata", "TestMetadata.test_from_email_deduplicates_unparsed_required_fields")) {
     Result<Metadata> m = Metadata::Parse(row[0].get<std::string>());
     ASSERT_FALSE(m.ok()) << row[0];
-    EXPECT_NE(m.error().message().find(Field(json(ToRawKey(row[1].get<std::string>()))) + " appears 2 times"),
+    EXPECT_NE(m.error().message().find(Field(json(ToRawKey(row[1].get<std::string>()))) +
+                                       " appears 2 times"),
               std::string::npos)
         << m.error().message();
   }
 }
 
 TEST(MetadataPackagingTest, MetadataVersions) {
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_valid_metadata_version")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_valid_metadata_version")) {
     std::string v = row[0].get<std::string>();
-    Result<Metadata> m = Metadata::Parse("Metadata-Version: " + v + "\nName: packaging\nVersion: 2023.0.0\n");
+    Result<Metadata> m =
+        Metadata::Parse("Metadata-Version: " + v + "\nName: packaging\nVersion: 2023.0.0\n");
     ASSERT_TRUE(m.ok()) << m.error().message();
     EXPECT_EQ(m->metadata_version(), v);
   }
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_invalid_metadata_version")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_invalid_metadata_version")) {
     std::string v = row[0].get<std::string>();
-    if (v == "2.0") continue;  // accepted on purpose (docs/spec-markers.md)
-    EXPECT_FALSE(Metadata::Parse("Metadata-Version: " + v + "\nName: packaging\nVersion: 2023.0.0\n").ok()) << v;
+    if (v == "2.0") {
+      continue;  // accepted on purpose (docs/spec-markers.md)
+    }
+    EXPECT_FALSE(
+        Metadata::Parse("Metadata-Version: " + v + "\nName: packaging\nVersion: 2023.0.0\n").ok())
+        << v;
   }
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_metadata_version_field_introduction")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_metadata_version_field_introduction")) {
     std::string text = "Metadata-Version: " + row[0].get<std::string>() +
                        "\nName: packaging\nVersion: 2023.0.0\nDynamic: Obsoletes-Dist\n";
     Result<Metadata> m = Metadata::Parse(text);
     ASSERT_TRUE(m.ok()) << m.error().message();
     EXPECT_EQ(m->dynamic(), std::vector<std::string>{"obsoletes-dist"});
   }
-  for (const json& row :
-       LoadPackagingTable("metadata", "TestMetadata.test_metadata_version_field_introduction_mismatch")) {
+  for (const json& row : LoadPackagingTable(
+           "metadata", "TestMetadata.test_metadata_version_field_introduction_mismatch")) {
     std::string text = "Metadata-Version: " + row[0].get<std::string>() +
                        "\nName: packaging\nVersion: 2023.0.0\nDynamic: Obsoletes-Dist\n";
     EXPECT_FALSE(Metadata::Parse(text).ok()) << text;
@@ -188,13 +213,18 @@ TEST(MetadataPackagingTest, MetadataVersions) {
 TEST(MetadataPackagingTest, ValidatedFields) {
   for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_invalid_summary")) {
     std::string summary = row[0].get<std::string>();
-    if (summary.find('\r') != std::string::npos) continue;  // not expressible in a file (docs/spec-markers.md)
+    if (summary.find('\r') != std::string::npos) {
+      continue;  // not expressible in a file (docs/spec-markers.md)
+    }
     Result<Metadata> m = Metadata::Parse(Example() + "Summary: " + summary + "\n");
     ASSERT_FALSE(m.ok()) << summary;
-    EXPECT_NE(m.error().message().find("must be a single line"), std::string::npos) << m.error().message();
+    EXPECT_NE(m.error().message().find("must be a single line"), std::string::npos)
+        << m.error().message();
   }
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_valid_requires_python")) {
-    Result<Metadata> m = Metadata::Parse(Example() + "Requires-Python: " + row[0].get<std::string>() + "\n");
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_valid_requires_python")) {
+    Result<Metadata> m =
+        Metadata::Parse(Example() + "Requires-Python: " + row[0].get<std::string>() + "\n");
     ASSERT_TRUE(m.ok()) << m.error().message();
     EXPECT_TRUE(m->requires_python().has_value());
   }
@@ -202,14 +232,16 @@ TEST(MetadataPackagingTest, ValidatedFields) {
     std::string field = row[0].get<std::string>();
     Result<Metadata> m = Metadata::Parse(Example() + "Dynamic: " + field + "\n");
     ASSERT_FALSE(m.ok()) << field;
-    EXPECT_EQ(m.error().message(), "invalid metadata: Dynamic '" + field + "': Name, Version and Metadata-Version cannot be dynamic");
+    EXPECT_EQ(m.error().message(), "invalid metadata: Dynamic '" + field +
+                                       "': Name, Version and Metadata-Version cannot be dynamic");
   }
 }
 
 TEST(MetadataPackagingTest, OptionalAndUnvalidatedFields) {
   Result<Metadata> m = Metadata::Parse(Example());
   ASSERT_TRUE(m.ok());
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_optional_defaults_to_none")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_optional_defaults_to_none")) {
     EXPECT_TRUE(m->raw().GetAll(Field(row[0])).empty()) << row[0];
   }
   EXPECT_FALSE(m->summary().has_value());
@@ -218,21 +250,25 @@ TEST(MetadataPackagingTest, OptionalAndUnvalidatedFields) {
   EXPECT_TRUE(m->requires_dist().empty());
   EXPECT_TRUE(m->provides_extra().empty());
   EXPECT_TRUE(m->dynamic().empty());
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_single_value_unvalidated_attribute")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_single_value_unvalidated_attribute")) {
     std::string field = Field(row[0]);
     Result<Metadata> with = Metadata::Parse(Example() + field + ": Not important\n");
     ASSERT_TRUE(with.ok()) << with.error().message();
     EXPECT_EQ(with->raw().GetAll(field), std::vector<std::string>{"Not important"});
   }
-  for (const json& row : LoadPackagingTable("metadata", "TestMetadata.test_multi_value_unvalidated_attribute")) {
+  for (const json& row :
+       LoadPackagingTable("metadata", "TestMetadata.test_multi_value_unvalidated_attribute")) {
     std::string field = Field(row[0]);
-    Result<Metadata> with =
-        Metadata::Parse(Example() + field + ": Not important\n" + field + ": Still not important\n");
+    std::string text = Example();
+    text += field + ": Not important\n";
+    text += field + ": Still not important\n";
+    Result<Metadata> with = Metadata::Parse(text);
     ASSERT_TRUE(with.ok()) << with.error().message();
-    EXPECT_EQ(with->raw().GetAll(field), (std::vector<std::string>{"Not important", "Still not important"}));
+    EXPECT_EQ(with->raw().GetAll(field),
+              (std::vector<std::string>{"Not important", "Still not important"}));
   }
 }
-
 
 // Every table of the fixture file is either run above or listed here with
 // the reason it is not (docs/spec-markers.md, "Differences"), so a new table
@@ -245,32 +281,44 @@ void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>&
   for (const auto& [name, table] : doc.at("tables").items()) {
     bool is_run = run.count(name) > 0;
     bool is_listed = not_run.count(name) > 0;
-    EXPECT_TRUE(is_run != is_listed) << file << ": table '" << name << "' is "
-                                     << (is_run ? "both run and listed as not run" : "neither run nor listed");
-    if (is_run) cases += table.at("cases").size();
+    EXPECT_TRUE(is_run != is_listed)
+        << file << ": table '" << name << "' is "
+        << (is_run ? "both run and listed as not run" : "neither run nor listed");
+    if (is_run) {
+      cases += table.at("cases").size();
+    }
   }
-  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases << " cases), "
-            << not_run.size() << " not run by name\n";
+  for (const auto& name : run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  for (const auto& [name, why] : not_run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases
+            << " cases), " << not_run.size() << " not run by name\n";
 }
 
 TEST(MetadataPackagingTest, EveryTableIsRunOrListed) {
-  const std::string unvalidated = "field not validated by sparkenv (docs/spec-markers.md, Leniency)";
+  const std::string unvalidated =
+      "field not validated by sparkenv (docs/spec-markers.md, Leniency)";
   ExpectEveryTableAccountedFor(
       "metadata",
-      {"TestRawMetadata.test_non_repeating_fields_only_once", "TestRawMetadata.test_repeating_fields_only_once",
-       "TestRawMetadata.test_repeating_fields_repeated", "TestRawMetadata.test_non_repeating_fields_repeated",
-       "TestRawMetadata.test_description", "TestRawMetadata.test_description_multiple", "_RAW_EXAMPLE",
+      {"TestRawMetadata.test_non_repeating_fields_only_once",
+       "TestRawMetadata.test_repeating_fields_only_once",
+       "TestRawMetadata.test_repeating_fields_repeated",
+       "TestRawMetadata.test_non_repeating_fields_repeated", "TestRawMetadata.test_description",
+       "TestRawMetadata.test_description_multiple", "_RAW_EXAMPLE",
        "TestMetadata.test_required_fields_missing",
        "TestMetadata.test_from_email_deduplicates_unparsed_required_fields",
        "TestMetadata.test_valid_metadata_version", "TestMetadata.test_invalid_metadata_version",
        "TestMetadata.test_metadata_version_field_introduction",
-       "TestMetadata.test_metadata_version_field_introduction_mismatch", "TestMetadata.test_invalid_summary",
-       "TestMetadata.test_valid_requires_python", "TestMetadata.test_disallowed_dynamic",
-       "TestMetadata.test_optional_defaults_to_none", "TestMetadata.test_single_value_unvalidated_attribute",
+       "TestMetadata.test_metadata_version_field_introduction_mismatch",
+       "TestMetadata.test_invalid_summary", "TestMetadata.test_valid_requires_python",
+       "TestMetadata.test_disallowed_dynamic", "TestMetadata.test_optional_defaults_to_none",
+       "TestMetadata.test_single_value_unvalidated_attribute",
        "TestMetadata.test_multi_value_unvalidated_attribute"},
-      {{"TestRawMetadata.test_description_multipart_payload", "MIME multipart bodies are not interpreted"},
+      {{"TestRawMetadata.test_description_multipart_payload",
+        "MIME multipart bodies are not interpreted"},
        {"TestRawMetadata.test_keywords", unvalidated},
        {"TestRawMetadata.test_project_urls_parsing", unvalidated},
        {"TestMetadata.test_valid_description_content_type", unvalidated},
@@ -285,7 +333,8 @@ TEST(MetadataPackagingTest, EveryTableIsRunOrListed) {
        {"TestMetadata.test_invalid_import_names_identifier[name]", unvalidated},
        {"TestMetadata.test_invalid_import_names_keyword", unvalidated},
        {"TestMetadataWriting.test_headers", "sparkenv does not write metadata"},
-       {"TestMetadataWriting.test_headers_fold_every_line_boundary", "sparkenv does not write metadata"}});
+       {"TestMetadataWriting.test_headers_fold_every_line_boundary",
+        "sparkenv does not write metadata"}});
 }
 
 }  // namespace

@@ -25,8 +25,11 @@ const std::set<std::string> kVersionTables = {"test_canonicalize_version",
                                               "test_canonicalize_version_no_strip_trailing_zero"};
 const std::set<std::string> kOtherModules = {
     // wheel and sdist filenames: src/spec/filename (tags/wheel-filename work).
-    "test_parse_sdist_filename", "test_parse_sdist_invalid_filename", "test_parse_wheel_filename",
-    "test_parse_wheel_invalid_filename", "test_parse_wheel_unsorted_tags_invalid_with_validate",
+    "test_parse_sdist_filename",
+    "test_parse_sdist_invalid_filename",
+    "test_parse_wheel_filename",
+    "test_parse_wheel_invalid_filename",
+    "test_parse_wheel_unsorted_tags_invalid_with_validate",
     "test_parse_wheel_unsorted_tags_valid_by_default"};
 
 TEST(NameFixturesTest, EveryTableIsAccountedFor) {
@@ -58,7 +61,8 @@ TEST(NameFixturesTest, NameTables) {
       auto parsed = PackageName::Parse(name);
       EXPECT_EQ(parsed.ok(), valid);
       if (valid && parsed.ok()) {
-        EXPECT_EQ(parsed->normalized(), r["canonicalize_name_validate"]["value"].get<std::string>());
+        EXPECT_EQ(parsed->normalized(),
+                  r["canonicalize_name_validate"]["value"].get<std::string>());
       }
       EXPECT_EQ(IsNormalizedName(name), r["is_normalized_name"].get<bool>());
       ++checked;

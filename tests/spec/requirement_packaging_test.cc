@@ -5,9 +5,9 @@
 // docs/spec-markers.md.
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,16 +25,22 @@ using sparkenv::testing::LoadPackagingTableObject;
 
 std::optional<size_t> CaretOf(const std::string& message) {
   size_t nl = message.rfind('\n');
-  if (nl == std::string::npos) return std::nullopt;
+  if (nl == std::string::npos) {
+    return std::nullopt;
+  }
   std::string last = message.substr(nl + 1);
-  if (last.empty() || last.back() != '^' || last.size() < 5) return std::nullopt;
+  if (last.empty() || last.back() != '^' || last.size() < 5) {
+    return std::nullopt;
+  }
   return last.size() - 1 - 4;
 }
 
 std::optional<size_t> PositionOf(const std::string& message) {
   static const std::regex kAt(" at position ([0-9]+)$");
   std::smatch m;
-  if (!std::regex_search(message, m, kAt)) return std::nullopt;
+  if (!std::regex_search(message, m, kAt)) {
+    return std::nullopt;
+  }
   return std::stoul(m[1].str());
 }
 
@@ -48,7 +54,8 @@ void ExpectFacts(const std::string& input, const json& facts) {
     std::string message = facts.at("message").get<std::string>();
     std::optional<size_t> caret = CaretOf(message);
     if (caret) {
-      EXPECT_EQ(PositionOf(r.error().message()), caret) << r.error().message() << "\npackaging: " << message;
+      EXPECT_EQ(PositionOf(r.error().message()), caret)
+          << r.error().message() << "\npackaging: " << message;
     }
     return;
   }
@@ -79,8 +86,9 @@ void ExpectFacts(const std::string& input, const json& facts) {
 TEST(RequirementPackagingTest, FactsPerArgument) {
   for (const char* table :
        {"test_basic_valid_requirement_parsing", "TestRequirementBehaviour.test_str_and_repr",
-        "TestRequirementParsing.test_error_invalid_marker_malformed_quoted_string", "test_normalized_requirements",
-        "test_pickle_requirement_roundtrip", "test_pickle_requirement_setstate_rejects_invalid_string",
+        "TestRequirementParsing.test_error_invalid_marker_malformed_quoted_string",
+        "test_normalized_requirements", "test_pickle_requirement_roundtrip",
+        "test_pickle_requirement_setstate_rejects_invalid_string",
         "TestRequirementBehaviour.test_different_reqs_different_hashes",
         "TestRequirementBehaviour.test_equal_reqs_equal_hashes",
         "TestRequirementBehaviour.test_equivalent_reqs_equal_hashes_unequal_strings"}) {
@@ -123,13 +131,17 @@ TEST(RequirementPackagingTest, BodyBuiltInputs) {
     json expected = LoadPackagingExpected("requirements", table.name);
     ASSERT_EQ(cases.size(), expected.size());
     for (size_t i = 0; i < cases.size(); ++i) {
-      ExpectFacts(table.prefix + cases[i][0].get<std::string>() + table.suffix, expected[i].at("result"));
+      ExpectFacts(table.prefix + cases[i][0].get<std::string>() + table.suffix,
+                  expected[i].at("result"));
     }
   }
   // result: {requirement: facts of Requirement(requirement + line_break)}
-  json breaks = LoadPackagingTable("requirements", "TestRequirementParsing.test_error_when_suffixed_with_line_break[line_break]");
-  json expected =
-      LoadPackagingExpected("requirements", "TestRequirementParsing.test_error_when_suffixed_with_line_break[line_break]");
+  json breaks = LoadPackagingTable(
+      "requirements",
+      "TestRequirementParsing.test_error_when_suffixed_with_line_break[line_break]");
+  json expected = LoadPackagingExpected(
+      "requirements",
+      "TestRequirementParsing.test_error_when_suffixed_with_line_break[line_break]");
   ASSERT_EQ(breaks.size(), expected.size());
   for (size_t i = 0; i < breaks.size(); ++i) {
     for (const auto& [requirement, facts] : expected[i].at("result").items()) {
@@ -140,7 +152,8 @@ TEST(RequirementPackagingTest, BodyBuiltInputs) {
 
 // Module constants and pair tables: equality as packaging computes it.
 TEST(RequirementPackagingTest, Equality) {
-  for (const char* table : {"EQUAL_DEPENDENCIES", "EQUIVALENT_DEPENDENCIES", "DIFFERENT_DEPENDENCIES"}) {
+  for (const char* table :
+       {"EQUAL_DEPENDENCIES", "EQUIVALENT_DEPENDENCIES", "DIFFERENT_DEPENDENCIES"}) {
     SCOPED_TRACE(table);
     json cases = LoadPackagingTable("requirements", table);
     json expected = LoadPackagingExpected("requirements", table);
@@ -158,8 +171,10 @@ TEST(RequirementPackagingTest, Equality) {
     }
   }
   for (const char* table :
-       {"TestRequirementBehaviour.test_different_reqs_different_hashes", "TestRequirementBehaviour.test_equal_reqs_equal_hashes",
-        "TestRequirementBehaviour.test_equivalent_reqs_equal_hashes_unequal_strings", "test_normalized_requirements"}) {
+       {"TestRequirementBehaviour.test_different_reqs_different_hashes",
+        "TestRequirementBehaviour.test_equal_reqs_equal_hashes",
+        "TestRequirementBehaviour.test_equivalent_reqs_equal_hashes_unequal_strings",
+        "test_normalized_requirements"}) {
     SCOPED_TRACE(table);
     json cases = LoadPackagingTable("requirements", table);
     json expected = LoadPackagingExpected("requirements", table);
@@ -177,27 +192,30 @@ TEST(RequirementPackagingTest, Equality) {
 // The two error tables hold only the operator; the body builds the input
 // and pins packaging's caret (redone here with positions).
 TEST(RequirementPackagingTest, SpecifierSuffixErrors) {
-  for (const json& row :
-       LoadPackagingTable("requirements", "TestRequirementParsing.test_error_when_prefix_match_uses_post_release")) {
+  for (const json& row : LoadPackagingTable(
+           "requirements",
+           "TestRequirementParsing.test_error_when_prefix_match_uses_post_release")) {
     std::string op = row[0].get<std::string>();
     std::string input = "name " + op + " 1.2.3.post4.*";
     Result<Requirement> r = Requirement::Parse(input);
     ASSERT_FALSE(r.ok()) << input;
     EXPECT_EQ(PositionOf(r.error().message()), 5 + op.size() + 13) << r.error().message();
-    EXPECT_NE(r.error().message().find("cannot follow a pre-release, post-release, dev or local version"),
-              std::string::npos);
+    EXPECT_NE(
+        r.error().message().find("cannot follow a pre-release, post-release, dev or local version"),
+        std::string::npos);
   }
   for (const json& row : LoadPackagingTable(
-           "requirements", "TestRequirementParsing.test_error_when_local_version_label_is_used_incorrectly")) {
+           "requirements",
+           "TestRequirementParsing.test_error_when_local_version_label_is_used_incorrectly")) {
     std::string op = row[0].get<std::string>();
     std::string input = "name " + op + " 1.0+local.version.label";
     Result<Requirement> r = Requirement::Parse(input);
     ASSERT_FALSE(r.ok()) << input;
     EXPECT_EQ(PositionOf(r.error().message()), 5 + op.size() + 4) << r.error().message();
-    EXPECT_NE(r.error().message().find("a local version label can only be used with == and !="), std::string::npos);
+    EXPECT_NE(r.error().message().find("a local version label can only be used with == and !="),
+              std::string::npos);
   }
 }
-
 
 // Every table of the fixture file is either run above or listed here with
 // the reason it is not (docs/spec-markers.md, "Differences"), so a new table
@@ -210,29 +228,38 @@ void ExpectEveryTableAccountedFor(const char* file, const std::set<std::string>&
   for (const auto& [name, table] : doc.at("tables").items()) {
     bool is_run = run.count(name) > 0;
     bool is_listed = not_run.count(name) > 0;
-    EXPECT_TRUE(is_run != is_listed) << file << ": table '" << name << "' is "
-                                     << (is_run ? "both run and listed as not run" : "neither run nor listed");
-    if (is_run) cases += table.at("cases").size();
+    EXPECT_TRUE(is_run != is_listed)
+        << file << ": table '" << name << "' is "
+        << (is_run ? "both run and listed as not run" : "neither run nor listed");
+    if (is_run) {
+      cases += table.at("cases").size();
+    }
   }
-  for (const auto& name : run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  for (const auto& [name, why] : not_run) EXPECT_TRUE(doc.at("tables").contains(name)) << name;
-  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases << " cases), "
-            << not_run.size() << " not run by name\n";
+  for (const auto& name : run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  for (const auto& [name, why] : not_run) {
+    EXPECT_TRUE(doc.at("tables").contains(name)) << name;
+  }
+  std::cout << "[ fixtures ] " << file << ".json: " << run.size() << " tables run (" << cases
+            << " cases), " << not_run.size() << " not run by name\n";
 }
 
 TEST(RequirementPackagingTest, EveryTableIsRunOrListed) {
   ExpectEveryTableAccountedFor(
       "requirements",
       {"test_basic_valid_requirement_parsing", "TestRequirementBehaviour.test_str_and_repr",
-       "TestRequirementParsing.test_error_invalid_marker_malformed_quoted_string", "test_normalized_requirements",
-       "test_pickle_requirement_roundtrip", "test_pickle_requirement_setstate_rejects_invalid_string",
+       "TestRequirementParsing.test_error_invalid_marker_malformed_quoted_string",
+       "test_normalized_requirements", "test_pickle_requirement_roundtrip",
+       "test_pickle_requirement_setstate_rejects_invalid_string",
        "TestRequirementBehaviour.test_different_reqs_different_hashes",
        "TestRequirementBehaviour.test_equal_reqs_equal_hashes",
        "TestRequirementBehaviour.test_equivalent_reqs_equal_hashes_unequal_strings",
-       "TestRequirementParsing.test_file_url", "TestRequirementParsing.test_trailing_horizontal_whitespace",
+       "TestRequirementParsing.test_file_url",
+       "TestRequirementParsing.test_trailing_horizontal_whitespace",
        "TestRequirementParsing.test_valid_marker",
-       "TestRequirementParsing.test_error_when_suffixed_with_line_break[line_break]", "EQUAL_DEPENDENCIES",
-       "EQUIVALENT_DEPENDENCIES", "DIFFERENT_DEPENDENCIES",
+       "TestRequirementParsing.test_error_when_suffixed_with_line_break[line_break]",
+       "EQUAL_DEPENDENCIES", "EQUIVALENT_DEPENDENCIES", "DIFFERENT_DEPENDENCIES",
        "TestRequirementParsing.test_error_when_prefix_match_uses_post_release",
        "TestRequirementParsing.test_error_when_local_version_label_is_used_incorrectly"},
       {{"test_basic_valid_requirement_parsing[name]", "input of the product table"},
@@ -241,7 +268,8 @@ TEST(RequirementPackagingTest, EveryTableIsRunOrListed) {
        {"test_basic_valid_requirement_parsing[marker]", "input of the product table"},
        {"test_basic_valid_requirement_parsing[whitespace]", "input of the product table"},
        {"TestRequirementBehaviour.test_str_and_repr[extras]", "input of the product table"},
-       {"TestRequirementBehaviour.test_str_and_repr[url_or_specifier]", "input of the product table"},
+       {"TestRequirementBehaviour.test_str_and_repr[url_or_specifier]",
+        "input of the product table"},
        {"TestRequirementBehaviour.test_str_and_repr[marker]", "input of the product table"},
        {"TestRequirementParsing.test_error_when_suffixed_with_line_break[requirement]",
         "input of the [line_break] table"},

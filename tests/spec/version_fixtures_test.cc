@@ -43,7 +43,7 @@ std::string LocalText(const Version& v) {
     if (i) out += ".";
     const LocalSegment& s = v.local()[i];
     out += std::holds_alternative<std::string>(s) ? std::get<std::string>(s)
-                                                   : std::to_string(std::get<uint64_t>(s));
+                                                  : std::to_string(std::get<uint64_t>(s));
   }
   return out;
 }
