@@ -122,6 +122,12 @@ namespace sparkenv::inputs {
 namespace {
 
 TEST(PyProjectTest, NonAsciiText) {
+  // U+FE7F alone: toml++ 3.3 reached __builtin_unreachable() (pyproject_fuzz).
+  Result<PyProject> odd = ParsePyProject("\xEF\xB9\xBF");
+  ASSERT_FALSE(odd.ok());
+  EXPECT_EQ(odd.error().message().substr(0, 35), "pyproject.toml:1:1: invalid TOML: E");
+  EXPECT_NE(odd.error().message().find("\xEF\xB9\xBF"), std::string::npos) << odd.error().message();
+
   Result<PyProject> p = ParsePyProject(
       "[project]\nname = \"x\"\nauthors = [{name = \"Jos\u00e9 \u00d1o\u00f1o\"}]\n"
       "description = \"\"\"caf\u00e9 \\\n   \u00e9t\u00e9\"\"\"\n"

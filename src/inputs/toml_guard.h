@@ -11,13 +11,16 @@
 //    __builtin_assume; <cassert> is included again to restore assert().
 // 3. TOML_UNREACHABLE aborts instead of being __builtin_unreachable().
 // 4. toml++'s is_non_ascii_horizontal_whitespace() reaches "unreachable"
-//    for U+00A1..U+0499 and U+2D2E..U+3127 (but U+3000), which it checks in
-//    keys, after values and in multi-line strings (found by pylock_fuzz).
+//    for U+00A1..U+0499, U+2C5E..U+3057 (but U+3000) and U+FB26..U+FEFE
+//    (the zero bits of its table mask, computed exhaustively), which it
+//    checks in keys, between tokens and in multi-line strings (found by
+//    pylock_fuzz and pyproject_fuzz).
 //    TomlEscapeInput() moves those code points to plane 15 (U+F0000 + c)
 //    before parsing, where the function answers without reaching it; they
 //    are invalid outside strings and comments either way, so parsing is
 //    unchanged. TomlText() maps every string read back. Input that already
-//    holds U+F0000..U+F3127 is refused.
+//    holds one of the shifted code points (U+F00A1.., plane 15 private use)
+//    is refused.
 #pragma once
 
 #include <cassert>
@@ -43,7 +46,8 @@ namespace sparkenv::toml_guard {
 constexpr uint32_t kShift = 0xF0000;
 
 inline bool NeedsShift(uint32_t c) {
-  return (c >= 0xA1 && c <= 0x499) || (c >= 0x2D2E && c <= 0x3127 && c != 0x3000);
+  return (c >= 0xA1 && c <= 0x499) || (c >= 0x2C5E && c <= 0x3057 && c != 0x3000) ||
+         (c >= 0xFB26 && c <= 0xFEFE);
 }
 
 // Decodes one UTF-8 sequence at `i`; nullopt when not well-formed (then
@@ -81,7 +85,7 @@ inline void Encode(uint32_t cp, std::string* out) {
 }
 
 // The text to hand to toml::parse(), or nullopt when it holds a code point
-// of U+F0000..U+F3127 (private use; refused).
+// that a shifted one would collide with (plane 15 private use; refused).
 inline std::optional<std::string> TomlEscapeInput(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -92,7 +96,7 @@ inline std::optional<std::string> TomlEscapeInput(std::string_view s) {
       out += s[i++];
       continue;
     }
-    if (*cp >= kShift && *cp <= kShift + 0x3127) return std::nullopt;
+    if (*cp >= kShift && NeedsShift(*cp - kShift)) return std::nullopt;
     if (NeedsShift(*cp)) {
       Encode(kShift + *cp, &out);
     } else {

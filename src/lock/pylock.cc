@@ -933,7 +933,7 @@ Result<Lock> ReadLock(std::string_view text, std::string_view source) {
   std::optional<std::string> escaped = toml_guard::TomlEscapeInput(text);
   if (!escaped) {
     return Error(std::string(source) +
-                 ": invalid TOML: code points U+F0000 to U+F3127 (private use) are not supported");
+                 ": invalid TOML: private-use code points of plane 15 are not supported");
   }
   toml::parse_result parsed = toml::parse(*escaped, source);
   if (!parsed) {
