@@ -10,6 +10,7 @@ namespace {
 
 std::vector<std::string> Texts(const std::vector<RequirementLine>& lines) {
   std::vector<std::string> out;
+  out.reserve(lines.size());
   for (const RequirementLine& l : lines) out.push_back(l.requirement.ToString());
   return out;
 }

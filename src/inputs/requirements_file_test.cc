@@ -13,6 +13,7 @@ using Lines = std::vector<std::pair<int, std::string>>;
 
 std::vector<std::string> Names(const std::vector<RequirementLine>& lines) {
   std::vector<std::string> out;
+  out.reserve(lines.size());
   for (const RequirementLine& l : lines) out.push_back(l.requirement.ToString());
   return out;
 }
