@@ -169,24 +169,16 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
   return v;
 }
 
-// Orders packages by name, then version (none first), then marker text,
-// then the first file name, so that equal models give equal files.
+// Orders packages by name, then version (none first), then marker text;
+// WriteLock breaks remaining ties by the printed entry, so that equal models
+// give equal files whatever the order of their lists.
 bool PackageLess(const Package& a, const Package& b) {
   if (a.name != b.name) return a.name < b.name;
   if (a.version.has_value() != b.version.has_value()) return !a.version.has_value();
   if (a.version && *a.version != *b.version) return *a.version < *b.version;
   std::string ma = a.marker ? a.marker->ToString() : "";
   std::string mb = b.marker ? b.marker->ToString() : "";
-  if (ma != mb) return ma < mb;
-  auto first = [](const Package& p) {
-    if (!p.wheels.empty()) return p.wheels.front().FileName();
-    if (p.sdist) return p.sdist->FileName();
-    if (p.archive) return p.archive->FileName();
-    if (p.directory) return p.directory->path;
-    if (p.vcs) return p.vcs->url + p.vcs->path;
-    return std::string();
-  };
-  return first(a) < first(b);
+  return ma < mb;
 }
 
 void WritePackage(const Package& p, TomlWriter* w) {
@@ -894,8 +886,22 @@ Result<std::string> WriteLock(const Lock& lock, std::string_view source) {
   Status valid = ValidateLock(lock, source);
   if (!valid) return valid.error();
 
-  std::vector<Package> packages = lock.packages;
-  std::stable_sort(packages.begin(), packages.end(), PackageLess);
+  struct Entry {
+    const Package* package;
+    std::string text;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(lock.packages.size());
+  for (const Package& p : lock.packages) {
+    TomlWriter pw;
+    WritePackage(p, &pw);
+    entries.push_back({&p, std::move(pw.out())});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (PackageLess(*a.package, *b.package)) return true;
+    if (PackageLess(*b.package, *a.package)) return false;
+    return a.text < b.text;
+  });
 
   TomlWriter w;
   w.Line("lock-version = " + TomlString(lock.lock_version));
@@ -915,9 +921,9 @@ Result<std::string> WriteLock(const Lock& lock, std::string_view source) {
   }
   if (lock.default_groups) w.Line("default-groups = " + StringArray(Sorted(*lock.default_groups)));
   w.Line("created-by = " + TomlString(lock.created_by));
-  for (const Package& p : packages) {
+  for (const Entry& e : entries) {
     w.Blank();
-    WritePackage(p, &w);
+    w.out() += e.text;
   }
   if (lock.sparkenv) {
     w.Blank();

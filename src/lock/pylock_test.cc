@@ -166,6 +166,17 @@ TEST(PylockTest, OrderOfInputDoesNotMatter) {
   std::reverse(b.packages.begin(), b.packages.end());
   std::reverse(b.packages[1].wheels.begin(), b.packages[1].wheels.end());
   EXPECT_EQ(WriteLock(a).value(), WriteLock(b).value());
+  // Two entries for one version (a lock may list a package more than once):
+  // ties are broken by the printed entry (a pylock_fuzz finding).
+  Lock c = SampleLock();
+  Package twin = c.packages[1];
+  twin.wheels.pop_back();
+  c.packages[1].wheels.erase(c.packages[1].wheels.begin());
+  c.packages.push_back(twin);
+  Lock d = c;
+  std::swap(d.packages[1], d.packages[3]);
+  EXPECT_EQ(WriteLock(c).value(), WriteLock(d).value());
+  EXPECT_EQ(WriteLock(ReadLock(WriteLock(c).value()).value()).value(), WriteLock(c).value());
 }
 
 TEST(PylockTest, TomlStrings) {
