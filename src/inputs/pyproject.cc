@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "base/strings.h"
-#include "inputs/toml_guard.h"
+#include "base/toml_guard.h"
 #include "spec/name.h"
 
 namespace sparkenv::inputs {

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "base/strings.h"
-#include "lock/toml_guard.h"
+#include "base/toml_guard.h"
 #include "spec/name.h"
 #include "spec/wheel_filename.h"
 

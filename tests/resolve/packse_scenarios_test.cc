@@ -5,8 +5,6 @@
 // are skipped by name (kSkipped, also in docs/resolver.md); scenarios where
 // sparkenv deliberately follows pip rather than uv assert sparkenv's answer
 // (kPipChoices). Any other mismatch fails the test.
-#include <toml++/toml.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -14,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/toml_guard.h"
 #include "gtest/gtest.h"
 #include "resolve/memory_provider.h"
 #include "resolve/resolver.h"
@@ -339,13 +338,14 @@ TEST(PackseScenarios, EveryScenario) {
   int pip_choices = 0;
   std::map<std::string, int> skipped;
   for (const auto& path : files) {
-    toml::table doc;
-    try {
-      doc = toml::parse_file(path.string());
-    } catch (const toml::parse_error& e) {
-      ADD_FAILURE() << path << ": " << e.description();
+    // Through base/toml_guard.h like every TOML reader in the binary: toml++
+    // compiled with two configurations in one program breaks the ODR.
+    toml::parse_result parsed = toml::parse_file(path.string());
+    if (!parsed) {
+      ADD_FAILURE() << path << ": " << parsed.error().description();
       continue;
     }
+    toml::table doc = std::move(parsed).table();
     Loaded loaded;
     Load(doc, loaded);
     if (::testing::Test::HasFatalFailure()) return;

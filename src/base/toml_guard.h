@@ -1,6 +1,6 @@
 // Including toml++ (3.3, the Debian package) safely for untrusted input.
-// Kept identical to src/inputs/toml_guard.h (the modules may not depend on
-// each other); include it instead of <toml++/toml.h>, in .cc files only.
+// Shared by every module that reads TOML (lock, inputs); include it instead
+// of <toml++/toml.h>, in .cc files only.
 //
 // 1. No exceptions: toml::parse() returns a parse_result.
 // 2. toml++'s internal assertions are off. It asserts, and in clang release
