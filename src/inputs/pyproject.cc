@@ -12,25 +12,6 @@ namespace sparkenv::inputs {
 
 namespace {
 
-const char* TypeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    default:
-      return "a date or time";
-  }
-}
-
 class ProjectReader {
  public:
   explicit ProjectReader(std::string_view source) : source_(source) {}
@@ -51,7 +32,7 @@ class ProjectReader {
 
   Result<RequirementLine> Requirement(const toml::node& n, const std::string& key) const {
     const toml::value<std::string>* s = n.as_string();
-    if (s == nullptr) return Fail(&n, key + ": expected a string, not " + TypeName(n));
+    if (s == nullptr) return Fail(&n, key + ": expected a string, not " + toml_guard::TypeName(n));
     Result<spec::Requirement> r = spec::Requirement::Parse(toml_guard::TomlText(s->get()));
     if (!r) return Fail(&n, key + ": " + r.error().message());
     return RequirementLine{std::move(r).value(), Origin{std::string(source_), Line(n)}, {}, ""};
@@ -60,7 +41,8 @@ class ProjectReader {
   Result<std::vector<RequirementLine>> RequirementArray(const toml::node& n,
                                                         const std::string& key) const {
     const toml::array* a = n.as_array();
-    if (a == nullptr) return Fail(&n, key + ": expected an array of strings, not " + TypeName(n));
+    if (a == nullptr)
+      return Fail(&n, key + ": expected an array of strings, not " + toml_guard::TypeName(n));
     std::vector<RequirementLine> out;
     for (size_t i = 0; i < a->size(); ++i) {
       Result<RequirementLine> r = Requirement(*a->get(i), key + "[" + std::to_string(i) + "]");
@@ -75,7 +57,8 @@ class ProjectReader {
     if (const toml::node* n = project.get("dynamic")) {
       const toml::array* a = n->as_array();
       if (a == nullptr)
-        return Fail(n, "project.dynamic: expected an array, not " + std::string(TypeName(*n)));
+        return Fail(
+            n, "project.dynamic: expected an array, not " + std::string(toml_guard::TypeName(*n)));
       for (const toml::node& item : *a) {
         if (const toml::value<std::string>* s = item.as_string())
           dynamic.insert(toml_guard::TomlText(s->get()));
@@ -92,7 +75,8 @@ class ProjectReader {
     if (const toml::node* n = project.get("name")) {
       const toml::value<std::string>* s = n->as_string();
       if (s == nullptr)
-        return Fail(n, "project.name: expected a string, not " + std::string(TypeName(*n)));
+        return Fail(
+            n, "project.name: expected a string, not " + std::string(toml_guard::TypeName(*n)));
       std::string name = toml_guard::TomlText(s->get());
       Status valid = spec::ValidateName(name);
       if (!valid) return Fail(n, "project.name: " + valid.error().message());
@@ -101,8 +85,8 @@ class ProjectReader {
     if (const toml::node* n = project.get("requires-python")) {
       const toml::value<std::string>* s = n->as_string();
       if (s == nullptr) {
-        return Fail(n,
-                    "project.requires-python: expected a string, not " + std::string(TypeName(*n)));
+        return Fail(n, "project.requires-python: expected a string, not " +
+                           std::string(toml_guard::TypeName(*n)));
       }
       Result<spec::SpecifierSet> spec = spec::SpecifierSet::Parse(toml_guard::TomlText(s->get()));
       if (!spec) return Fail(n, "project.requires-python: " + spec.error().message());
@@ -116,8 +100,8 @@ class ProjectReader {
     if (const toml::node* n = project.get("optional-dependencies")) {
       const toml::table* t = n->as_table();
       if (t == nullptr) {
-        return Fail(
-            n, "project.optional-dependencies: expected a table, not " + std::string(TypeName(*n)));
+        return Fail(n, "project.optional-dependencies: expected a table, not " +
+                           std::string(toml_guard::TypeName(*n)));
       }
       for (auto&& [k, v] : *t) {
         std::string extra = toml_guard::TomlText(k.str());
@@ -152,7 +136,8 @@ class ProjectReader {
     std::string key = "dependency-groups." + written;
     const toml::array* a = node->as_array();
     if (a == nullptr)
-      return Fail(node, key + ": expected an array, not " + std::string(TypeName(*node)));
+      return Fail(node,
+                  key + ": expected an array, not " + std::string(toml_guard::TypeName(*node)));
     stack->push_back(normalized);
     std::vector<RequirementLine> reqs;
     for (size_t i = 0; i < a->size(); ++i) {
@@ -245,15 +230,16 @@ Result<PyProject> ParsePyProject(std::string_view text, std::string_view source)
   if (const toml::node* n = root.get("project")) {
     const toml::table* project = n->as_table();
     if (project == nullptr)
-      return reader.Fail(n, "project: expected a table, not " + std::string(TypeName(*n)));
+      return reader.Fail(n,
+                         "project: expected a table, not " + std::string(toml_guard::TypeName(*n)));
     Status s = reader.ReadProject(*project, &out);
     if (!s) return s.error();
   }
   if (const toml::node* n = root.get("dependency-groups")) {
     const toml::table* groups = n->as_table();
     if (groups == nullptr) {
-      return reader.Fail(n,
-                         "dependency-groups: expected a table, not " + std::string(TypeName(*n)));
+      return reader.Fail(
+          n, "dependency-groups: expected a table, not " + std::string(toml_guard::TypeName(*n)));
     }
     Status s = reader.ReadGroups(*groups, &out);
     if (!s) return s.error();

@@ -351,31 +351,6 @@ Status ValidateTopLevel(const Lock& lock) {
 
 // ---------------------------------------------------------------- reading
 
-const char* TypeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    default:
-      return "nothing";
-  }
-}
-
 class LockReader {
  public:
   explicit LockReader(std::string_view source) : source_(source) {}
@@ -396,7 +371,7 @@ class LockReader {
     if (n == nullptr) return std::optional<std::string>();
     const toml::value<std::string>* v = n->as_string();
     if (v == nullptr) {
-      return Fail(n, Quote(key) + ": expected a string, not " + TypeName(*n));
+      return Fail(n, Quote(key) + ": expected a string, not " + toml_guard::TypeName(*n));
     }
     return std::optional<std::string>(toml_guard::TomlText(v->get()));
   }
@@ -414,14 +389,15 @@ class LockReader {
     const toml::node* n = t.get(key);
     if (n == nullptr) return std::optional<std::vector<std::string>>();
     const toml::array* a = n->as_array();
-    if (a == nullptr) return Fail(n, Quote(key) + ": expected an array, not " + TypeName(*n));
+    if (a == nullptr)
+      return Fail(n, Quote(key) + ": expected an array, not " + toml_guard::TypeName(*n));
     std::vector<std::string> out;
     for (size_t i = 0; i < a->size(); ++i) {
       const toml::node& item = *a->get(i);
       const toml::value<std::string>* v = item.as_string();
       if (v == nullptr) {
         return Fail(&item, Quote(key) + "[" + std::to_string(i) + "]: expected a string, not " +
-                               TypeName(item));
+                               toml_guard::TypeName(item));
       }
       out.push_back(toml_guard::TomlText(v->get()));
     }
@@ -432,7 +408,8 @@ class LockReader {
     const toml::node* n = t.get(key);
     if (n == nullptr) return static_cast<const toml::table*>(nullptr);
     const toml::table* tt = n->as_table();
-    if (tt == nullptr) return Fail(n, Quote(key) + ": expected a table, not " + TypeName(*n));
+    if (tt == nullptr)
+      return Fail(n, Quote(key) + ": expected a table, not " + toml_guard::TypeName(*n));
     return tt;
   }
 
@@ -447,13 +424,15 @@ class LockReader {
     }
     if (const toml::node* n = t.get("size")) {
       const toml::value<int64_t>* v = n->as_integer();
-      if (v == nullptr) return Fail(n, what + ": 'size': expected an integer, not " + TypeName(*n));
+      if (v == nullptr)
+        return Fail(n, what + ": 'size': expected an integer, not " + toml_guard::TypeName(*n));
       f.size = v->get();
     }
     if (const toml::node* n = t.get("upload-time")) {
       const toml::value<toml::date_time>* v = n->as_date_time();
       if (v == nullptr) {
-        return Fail(n, what + ": 'upload-time': expected a date-time, not " + TypeName(*n));
+        return Fail(
+            n, what + ": 'upload-time': expected a date-time, not " + toml_guard::TypeName(*n));
       }
       const toml::date_time& dt = v->get();
       int offset = dt.offset ? dt.offset->minutes : 0;
@@ -466,12 +445,13 @@ class LockReader {
     const toml::node* hn = t.get("hashes");
     if (hn == nullptr) return Fail(&t, what + ": 'hashes' is required");
     const toml::table* ht = hn->as_table();
-    if (ht == nullptr) return Fail(hn, what + ": 'hashes': expected a table, not " + TypeName(*hn));
+    if (ht == nullptr)
+      return Fail(hn, what + ": 'hashes': expected a table, not " + toml_guard::TypeName(*hn));
     for (auto&& [k, v] : *ht) {
       const toml::value<std::string>* s = v.as_string();
       if (s == nullptr) {
         return Fail(&v, what + ": hashes." + toml_guard::TomlText(k.str()) +
-                            ": expected a string, not " + TypeName(v));
+                            ": expected a string, not " + toml_guard::TypeName(v));
       }
       f.hashes[toml_guard::TomlText(k.str())] = toml_guard::TomlText(s->get());
     }
@@ -509,14 +489,15 @@ class LockReader {
     if (const toml::node* n = t.get("dependencies")) {
       const toml::array* a = n->as_array();
       if (a == nullptr) {
-        return Fail(n, "'dependencies': expected an array, not " + std::string(TypeName(*n)));
+        return Fail(
+            n, "'dependencies': expected an array, not " + std::string(toml_guard::TypeName(*n)));
       }
       for (size_t i = 0; i < a->size(); ++i) {
         const toml::node& item = *a->get(i);
         const toml::table* dt = item.as_table();
         std::string where = "dependencies[" + std::to_string(i) + "]";
         if (dt == nullptr) {
-          return Fail(&item, where + ": expected a table, not " + TypeName(item));
+          return Fail(&item, where + ": expected a table, not " + toml_guard::TypeName(item));
         }
         DependencyRef d;
         Result<std::optional<std::string>> dn = String(*dt, "name");
@@ -559,8 +540,8 @@ class LockReader {
       if (const toml::node* e = (*dir)->get("editable")) {
         const toml::value<bool>* b = e->as_boolean();
         if (b == nullptr) {
-          return Fail(
-              e, "directory: 'editable': expected a boolean, not " + std::string(TypeName(*e)));
+          return Fail(e, "directory: 'editable': expected a boolean, not " +
+                             std::string(toml_guard::TypeName(*e)));
         }
         d.editable = b->get();
       }
@@ -583,13 +564,14 @@ class LockReader {
     if (const toml::node* n = t.get("wheels")) {
       const toml::array* a = n->as_array();
       if (a == nullptr) {
-        return Fail(n, "'wheels': expected an array, not " + std::string(TypeName(*n)));
+        return Fail(n, "'wheels': expected an array, not " + std::string(toml_guard::TypeName(*n)));
       }
       for (size_t i = 0; i < a->size(); ++i) {
         const toml::node& item = *a->get(i);
         std::string where = "wheels[" + std::to_string(i) + "]";
         const toml::table* wt = item.as_table();
-        if (wt == nullptr) return Fail(&item, where + ": expected a table, not " + TypeName(item));
+        if (wt == nullptr)
+          return Fail(&item, where + ": expected a table, not " + toml_guard::TypeName(item));
         Result<FileEntry> f = File(*wt, where);
         if (!f) return f.error();
         p.wheels.push_back(std::move(f).value());
@@ -598,14 +580,15 @@ class LockReader {
     if (const toml::node* n = t.get("attestation-identities")) {
       const toml::array* a = n->as_array();
       if (a == nullptr) {
-        return Fail(
-            n, "'attestation-identities': expected an array, not " + std::string(TypeName(*n)));
+        return Fail(n, "'attestation-identities': expected an array, not " +
+                           std::string(toml_guard::TypeName(*n)));
       }
       for (size_t i = 0; i < a->size(); ++i) {
         const toml::node& item = *a->get(i);
         std::string where = "attestation-identities[" + std::to_string(i) + "]";
         const toml::table* at = item.as_table();
-        if (at == nullptr) return Fail(&item, where + ": expected a table, not " + TypeName(item));
+        if (at == nullptr)
+          return Fail(&item, where + ": expected a table, not " + toml_guard::TypeName(item));
         Result<std::optional<std::string>> kind = String(*at, "kind");
         if (!kind) return kind.error();
         if (!kind->has_value()) return Fail(&item, where + ": 'kind' is required");
@@ -638,14 +621,16 @@ class LockReader {
     if (const toml::node* n = t.get("target-tag-count")) {
       const toml::value<int64_t>* v = n->as_integer();
       if (v == nullptr) {
-        return Fail(n, "'target-tag-count': expected an integer, not " + std::string(TypeName(*n)));
+        return Fail(n, "'target-tag-count': expected an integer, not " +
+                           std::string(toml_guard::TypeName(*n)));
       }
       tool.target_tag_count = v->get();
     }
     if (const toml::node* n = t.get("prereleases")) {
       const toml::value<bool>* v = n->as_boolean();
       if (v == nullptr) {
-        return Fail(n, "'prereleases': expected a boolean, not " + std::string(TypeName(*n)));
+        return Fail(
+            n, "'prereleases': expected a boolean, not " + std::string(toml_guard::TypeName(*n)));
       }
       tool.prereleases = v->get();
     }
@@ -656,7 +641,7 @@ class LockReader {
         const toml::value<std::string>* s = v.as_string();
         if (s == nullptr) {
           return Fail(&v, "target-markers." + toml_guard::TomlText(k.str()) +
-                              ": expected a string, not " + TypeName(v));
+                              ": expected a string, not " + toml_guard::TypeName(v));
         }
         tool.target_markers[toml_guard::TomlText(k.str())] = toml_guard::TomlText(s->get());
       }
@@ -705,12 +690,14 @@ class LockReader {
     if (pn == nullptr) return Fail(nullptr, "'packages' is required");
     const toml::array* pa = pn->as_array();
     if (pa == nullptr)
-      return Fail(pn, "'packages': expected an array, not " + std::string(TypeName(*pn)));
+      return Fail(pn,
+                  "'packages': expected an array, not " + std::string(toml_guard::TypeName(*pn)));
     for (size_t i = 0; i < pa->size(); ++i) {
       const toml::node& item = *pa->get(i);
       SetContext("packages[" + std::to_string(i) + "] ");
       const toml::table* pt = item.as_table();
-      if (pt == nullptr) return Fail(&item, std::string("expected a table, not ") + TypeName(item));
+      if (pt == nullptr)
+        return Fail(&item, std::string("expected a table, not ") + toml_guard::TypeName(item));
       Result<Package> p = ReadPackage(*pt);
       if (!p) return p.error();
       lock.packages.push_back(std::move(p).value());
