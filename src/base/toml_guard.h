@@ -30,6 +30,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
+
 #define TOML_EXCEPTIONS 0                       // NOLINT(cppcoreguidelines-macro-usage)
 #define TOML_ASSERT(expr) static_cast<void>(0)  // NOLINT(cppcoreguidelines-macro-usage)
 #pragma push_macro("NDEBUG")
@@ -148,6 +150,23 @@ inline const char* TypeName(const toml::node& n) {
     default:
       return "nothing";
   }
+}
+
+// Parses untrusted TOML text; errors read "SOURCE:LINE:COLUMN: invalid TOML: ...".
+inline Result<toml::table> Parse(std::string_view text, std::string_view source) {
+  std::optional<std::string> escaped = TomlEscapeInput(text);
+  if (!escaped) {
+    return Error(std::string(source) +
+                 ": invalid TOML: private-use code points of plane 15 are not supported");
+  }
+  toml::parse_result parsed = toml::parse(*escaped, source);
+  if (!parsed) {
+    const toml::parse_error& e = parsed.error();
+    return Error(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
+                 std::to_string(e.source().begin.column) +
+                 ": invalid TOML: " + TomlText(e.description()));
+  }
+  return std::move(parsed).table();
 }
 
 }  // namespace sparkenv::toml_guard

@@ -212,19 +212,9 @@ std::string NamesOf(const std::map<std::string, std::vector<RequirementLine>>& m
 }  // namespace
 
 Result<PyProject> ParsePyProject(std::string_view text, std::string_view source) {
-  std::optional<std::string> escaped = toml_guard::TomlEscapeInput(text);
-  if (!escaped) {
-    return Error(std::string(source) +
-                 ": invalid TOML: private-use code points of plane 15 are not supported");
-  }
-  toml::parse_result parsed = toml::parse(*escaped, source);
-  if (!parsed) {
-    const toml::parse_error& e = parsed.error();
-    return Error(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
-                 std::to_string(e.source().begin.column) +
-                 ": invalid TOML: " + toml_guard::TomlText(e.description()));
-  }
-  const toml::table& root = parsed.table();
+  Result<toml::table> parsed = toml_guard::Parse(text, source);
+  if (!parsed) return parsed.error();
+  const toml::table& root = *parsed;
   ProjectReader reader(source);
   PyProject out;
   if (const toml::node* n = root.get("project")) {

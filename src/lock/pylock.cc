@@ -923,20 +923,10 @@ Result<std::string> WriteLock(const Lock& lock, std::string_view source) {
 }
 
 Result<Lock> ReadLock(std::string_view text, std::string_view source) {
-  std::optional<std::string> escaped = toml_guard::TomlEscapeInput(text);
-  if (!escaped) {
-    return Error(std::string(source) +
-                 ": invalid TOML: private-use code points of plane 15 are not supported");
-  }
-  toml::parse_result parsed = toml::parse(*escaped, source);
-  if (!parsed) {
-    const toml::parse_error& e = parsed.error();
-    return Error(std::string(source) + ":" + std::to_string(e.source().begin.line) + ":" +
-                 std::to_string(e.source().begin.column) +
-                 ": invalid TOML: " + toml_guard::TomlText(e.description()));
-  }
+  Result<toml::table> parsed = toml_guard::Parse(text, source);
+  if (!parsed) return parsed.error();
   LockReader reader(source);
-  return reader.ReadRoot(parsed.table());
+  return reader.ReadRoot(*parsed);
 }
 
 }  // namespace sparkenv::lock
