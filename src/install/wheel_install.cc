@@ -196,14 +196,17 @@ class OutFile {
   ~OutFile() {
     if (fd_ >= 0) close(fd_);
   }
-  Status Open(const std::string& path, mode_t mode) {
+  // `hash`: whether Finish() will be called (the caller may already know
+  // the digest of what it writes).
+  Status Open(const std::string& path, mode_t mode, bool hash = true) {
     path_ = path;
+    if (hash) hasher_ = std::make_unique<Hasher>("sha256");
     fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd_ < 0) return Fail("cannot create");
     return Status::Ok();
   }
   Status Write(std::string_view bytes) {
-    hasher_.Update(bytes);
+    if (hasher_) hasher_->Update(bytes);
     size_ += bytes.size();
     while (!bytes.empty()) {
       ssize_t n = write(fd_, bytes.data(), bytes.size());
@@ -219,7 +222,7 @@ class OutFile {
     if (close(fd) != 0) return Fail("cannot write");
     return Status::Ok();
   }
-  std::string Finish() { return hasher_.Finish(); }
+  std::string Finish() { return hasher_->Finish(); }
   uint64_t size() const { return size_; }
 
  private:
@@ -229,7 +232,7 @@ class OutFile {
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;
-  Hasher hasher_{"sha256"};
+  std::unique_ptr<Hasher> hasher_;
 };
 
 class Installer {
@@ -567,8 +570,11 @@ Status Installer::Extract(const Planned& p) {
   const ZipMember& m = *p.member;
   if (Status s = EnsureParent(p.dest); !s.ok()) return s;
   mode_t mode = (p.scheme == Scheme::kScripts || (m.unix_mode() & 0111) != 0) ? 0755 : 0644;
+  // Each byte is hashed once when RECORD's sha256 is also the new RECORD's
+  // hash (everything but scripts, whose first line may change).
+  bool reuse = p.row->algorithm == "sha256" && p.scheme != Scheme::kScripts;
   OutFile out;
-  if (Status s = out.Open(temp_->path() + "/" + p.dest, mode); !s.ok()) return s;
+  if (Status s = out.Open(temp_->path() + "/" + p.dest, mode, !reuse); !s.ok()) return s;
   Hasher check(p.row->algorithm);
   // Scripts hold back their first line until it is complete, to rewrite a
   // "#!python" shebang; everything else streams straight through.
@@ -613,7 +619,8 @@ Status Installer::Extract(const Planned& p) {
                              RecordHash(p.row->algorithm, p.row->digest) + ", the file has " +
                              RecordHash(p.row->algorithm, digest) + ")");
   }
-  written_.emplace_back(RecordPathFor(p.dest), RecordHash("sha256", out.Finish()), out.size());
+  written_.emplace_back(RecordPathFor(p.dest), RecordHash("sha256", reuse ? digest : out.Finish()),
+                        out.size());
   report_.bytes += out.size();
   return Status::Ok();
 }
