@@ -33,6 +33,7 @@ const std::vector<Command>& Commands() {
       {"target", "Describe the cluster's interpreter and platform (markers and tags)", SetupTarget},
       {"check", "Validate a version, specifier, requirement, marker, wheel filename or METADATA",
        SetupCheck},
+      {"cache", "Show or clean the download cache (dir, info, clean)", SetupCache},
   };
   return commands;
 }
