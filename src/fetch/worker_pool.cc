@@ -20,10 +20,10 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::Post(std::function<void()> job) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    jobs_.push_back(std::move(job));
-  }
+  // Notify under the lock: once the job runs, its caller may destroy the
+  // pool, so Post must not touch cv_ after releasing mu_.
+  std::lock_guard<std::mutex> lock(mu_);
+  jobs_.push_back(std::move(job));
   cv_.notify_one();
 }
 
