@@ -170,3 +170,52 @@ def test_kill_9_mid_download_then_rerun(mirror, tmp_path):
                            capture_output=True, text=True)
     assert clean.returncode == 0, clean.stderr
     assert blobs(tmp_path) == []
+
+
+def test_two_processes_share_one_cache(mirror, tmp_path):
+    token = uuid.uuid4().hex
+    names = SMALL + LARGE[:1]
+    args = [arg(mirror, name, token) for name in names]
+    procs = [subprocess.Popen([str(TOOL), "--cache-dir", str(tmp_path), "--quiet", *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    assert outs[0][0] == outs[1][0], "both get the same blob paths"
+    assert_every_blob_is_whole(tmp_path)
+    assert len(blobs(tmp_path)) == len(names), "no temporary file is left behind"
+
+
+def test_progress_only_on_a_terminal(mirror, tmp_path):
+    import pty
+    token = uuid.uuid4().hex
+    args = [arg(mirror, name, token) for name in LARGE[:2]]
+    # Not a terminal: no progress, only the tool's summary line.
+    piped = subprocess.run([str(TOOL), "--cache-dir", str(tmp_path / "a"), *args],
+                           capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr.startswith("hits=0 downloaded=2 ")
+    assert "\r" not in piped.stderr
+    # A terminal: one line redrawn with \r, erased at the end.
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([str(TOOL), "--cache-dir", str(tmp_path / "b"), *args],
+                            stdout=subprocess.DEVNULL, stderr=secondary)
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            data = os.read(primary, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(primary)
+    assert proc.wait(timeout=300) == 0
+    text = b"".join(chunks).decode()
+    frames = [f for f in text.split("\r") if "files" in f]
+    assert frames, text
+    assert re.search(r"\[[#.]+\]  [0-9.]+ (B|KiB|MiB)/[0-9.]+ MiB  [0-2]/2 files", frames[0]), frames
+    assert text.rstrip().endswith("hits=0 downloaded=2 bytes=%d" % sum(
+        mirror["files"][n]["size"] for n in LARGE[:2]))
