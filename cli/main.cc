@@ -34,6 +34,7 @@ const std::vector<Command>& Commands() {
       {"check", "Validate a version, specifier, requirement, marker, wheel filename or METADATA",
        SetupCheck},
       {"lock", "Resolve requirements for the target and write a PEP 751 pylock.toml", SetupLock},
+      {"cache", "Show or clean the download cache (dir, info, clean)", SetupCache},
   };
   return commands;
 }
