@@ -403,6 +403,17 @@ TEST_F(WheelInstallTest, RefusesAnExistingOutputFolder) {
   EXPECT_EQ(ReadFile(out() / "keep"), "mine");
 }
 
+TEST_F(WheelInstallTest, InstallsIntoAFolderNamedWithATrailingSlash) {
+  WheelSpec spec;
+  spec.files = {{"demo/a.py", "a"}};
+  std::ofstream(dir_ / kWheel, std::ios::binary) << BuildWheel(spec);
+  auto r = InstallWheel((dir_ / kWheel).string(), *spec::PackageName::Parse("demo"),
+                        *spec::Version::Parse("1.0"), options_, out().string() + "//");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(ReadFile(out() / "site-packages/demo/a.py"), "a");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+}
+
 TEST(UnsafeNameReasonTest, AcceptsOrdinaryNames) {
   for (const char* name : {"a.py", "demo/", "demo/sub/x.py", "demo-1.0.dist-info/RECORD",
                            "d\xc3\xa9mo/caf\xc3\xa9.py", "demo/a..b.py", "demo/.hidden"}) {
