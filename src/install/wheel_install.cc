@@ -754,7 +754,13 @@ Result<InstallReport> InstallWheelFd(int fd, const std::string& wheel_filename,
   std::string out = out_dir;
   while (out.size() > 1 && out.back() == '/') out.pop_back();
   Installer installer(base, name, version, options, out);
-  return installer.Run(fd);
+  auto report = installer.Run(fd);
+  // Disk errors (from the file helpers) get the wheel's name too.
+  const std::string prefix = "cannot install " + Quote(base) + ": ";
+  if (!report.ok() && !StartsWith(report.error().message(), prefix)) {
+    return Error(prefix + report.error().message(), report.error().kind());
+  }
+  return report;
 }
 
 Result<InstallReport> InstallWheel(const std::string& wheel_path, const spec::PackageName& name,

@@ -462,6 +462,14 @@ TEST_F(WheelInstallTest, RefusesOversizedMetadata) {
             "'demo-1.0.dist-info/WHEEL' is larger than 10 bytes");
 }
 
+TEST_F(WheelInstallTest, DiskErrorsNameTheWheel) {
+  WheelSpec spec;
+  spec.files = {{"demo/" + std::string(300, 'x') + ".py", "a"}};  // over NAME_MAX
+  std::string msg = Refused(BuildWheel(spec));
+  EXPECT_EQ(msg.rfind("cannot install 'demo-1.0-py3-none-any.whl': cannot create '", 0), 0u) << msg;
+  EXPECT_NE(msg.find("File name too long"), std::string::npos) << msg;
+}
+
 TEST(UnsafeNameReasonTest, AcceptsOrdinaryNames) {
   for (const char* name : {"a.py", "demo/", "demo/sub/x.py", "demo-1.0.dist-info/RECORD",
                            "d\xc3\xa9mo/caf\xc3\xa9.py", "demo/a..b.py", "demo/.hidden"}) {
