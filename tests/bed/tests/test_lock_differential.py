@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import tomllib
 import urllib.parse
 import urllib.request
@@ -64,7 +65,8 @@ DOCUMENTED = {
 def matches(expected, value) -> bool:
     return value in expected if isinstance(expected, frozenset) else value == expected
 
-RESULTS = {}  # (set, target) -> {"pip": n_disagree, "uv": ..., "documented": n}
+RESULTS = {}  # (set, target) -> {"tools", "documented": n, "disagree": {tool: [(pkg, field)]}}
+SECONDS = {}  # tool -> wall-clock seconds over all comparisons (cold caches, loopback index)
 
 
 def clean_env(extra: dict = None) -> dict:
@@ -176,10 +178,14 @@ def test_there_are_enough_sets():
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
 @pytest.mark.parametrize("req", SETS, ids=lambda p: p.stem)
 def test_lock_differential(req, target, lock_index, tmp_path):
-    results = {"pip": lock_with_pip(req, target, lock_index, tmp_path),
-               "uv": lock_with_uv(req, target, lock_index, tmp_path)}
+    tools = {"pip": lock_with_pip, "uv": lock_with_uv}
     if sparkenv_has_lock():
-        results["sparkenv"] = lock_with_sparkenv(req, target, lock_index, tmp_path)
+        tools["sparkenv"] = lock_with_sparkenv
+    results = {}
+    for tool, lock in tools.items():
+        t0 = time.monotonic()
+        results[tool] = lock(req, target, lock_index, tmp_path)
+        SECONDS[tool] = SECONDS.get(tool, 0.0) + time.monotonic() - t0
     assert results["pip"], "pip resolved nothing"
     diffs = differences(results)
     expected = {(pkg, field): values for (s, t, pkg, field), values in DOCUMENTED.items()
@@ -242,5 +248,6 @@ def test_zz_summary(capsys):
     else:
         line = (f"lock differential: {n} comparisons (no 'sparkenv lock' in {SPARKENV}),"
                 f" uv and pip agree in {uv_pip}, {documented} documented differences")
+    times = ", ".join(f"{tool} {sec:.0f}s" for tool, sec in sorted(SECONDS.items()))
     with capsys.disabled():
-        print("\n" + line)
+        print(f"\n{line} (time: {times})")
