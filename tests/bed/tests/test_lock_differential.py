@@ -258,6 +258,39 @@ def test_metadata_only_wheels_answer_404_but_their_metadata_is_served(lock_index
             assert hashlib.sha256(r.read()).hexdigest() == f["core-metadata"]["sha256"]
 
 
+def test_lock_index_records_match_its_files(bed_env):
+    """Every listed wheel: before the cutoff, compatible with a target, its .metadata naming the
+    wheel's project and version with the listed sha256; the wheel present iff not metadata-only
+    (and then with the listed size and sha256)."""
+    import email.parser
+    import hashlib
+    from lock_index import CUTOFF
+    from packaging.version import Version
+    root = Path(bed_env["BED_MIRROR_ROOT"]) / "lock"
+    tags = set().union(*(t.tags() for t in TARGETS))
+    records = sorted((root / "projects").glob("*.json"))
+    assert len(records) > 100
+    listed = full = 0
+    for path in records:
+        rec = json.loads(path.read_text())
+        for f in rec["files"]:
+            listed += 1
+            name, version, _, ftags = parse_wheel_filename(f["filename"])
+            assert name == rec["name"] and ftags & tags, f["filename"]
+            assert f["upload-time"][:19] < CUTOFF[:19], f["filename"]
+            meta = (root / "files" / (f["filename"] + ".metadata")).read_bytes()
+            assert hashlib.sha256(meta).hexdigest() == f["core-metadata"]["sha256"]
+            msg = email.parser.BytesParser().parsebytes(meta, headersonly=True)
+            assert canonicalize_name(msg["Name"]) == name and Version(msg["Version"]) == version
+            wheel = root / "files" / f["filename"]
+            assert wheel.exists() == (not f["metadata-only"]), f["filename"]
+            if wheel.exists():
+                full += 1
+                assert wheel.stat().st_size == f["size"]
+                assert hashlib.sha256(wheel.read_bytes()).hexdigest() == f["hashes"]["sha256"]
+    assert listed > 1000 and 0 < full < listed
+
+
 def test_zz_summary(capsys):
     """One line for the log (runs last in this file)."""
     if not RESULTS:
