@@ -98,6 +98,7 @@ def uv_pick(uv: str, req_file: Path, target, workdir: Path, cache: Path) -> list
            "--index-url", "https://pypi.org/simple/", "--exclude-newer", CUTOFF,
            "--only-binary", ":all:", "--python-version", target.python,
            "--python-platform", target.uv_platform, "--cache-dir", str(cache),
+           "--python", sys.executable,  # skips uv's interpreter discovery (slow with pyenv shims)
            "-o", str(out), str(req_file)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
     if os.environ.get("PIP_CERT") and "SSL_CERT_FILE" not in env:

@@ -105,6 +105,9 @@ def lock_with_uv(req: Path, target, index: str, tmp: Path) -> dict:
     cmd = [UV, "pip", "compile", "--quiet", "--no-header", "--format", "pylock.toml",
            "--index-url", index, "--only-binary", ":all:", "--python-version", target.python,
            "--python-platform", target.uv_platform, "--cache-dir", str(tmp / "uv-cache"),
+           # An interpreter to start from (the target overrides its version and platform);
+           # without it uv first queries every python3.X on PATH (pyenv shims: seconds each).
+           "--python", sys.executable,
            "--no-config", "-o", str(out), str(req)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(), timeout=600)
     assert proc.returncode == 0, f"uv failed on {req.name} for {target.name}:\n{proc.stderr}"
