@@ -123,7 +123,7 @@ class Sparkenv(Tool):
         if not exe.exists():
             return f"{exe} does not exist (run scripts/build)"
         help_text = subprocess.run([str(exe), "lock", "--help"], capture_output=True, text=True)
-        if help_text.returncode != 0:
+        if help_text.returncode != 0 or "--index-url" not in help_text.stdout + help_text.stderr:
             return f"{exe} has no 'lock' command"
         return None
 
@@ -269,10 +269,33 @@ class Pex(Tool):
             return
         log("pex: no modern pip could be had, using its vendored pip (it downloads every wheel)")
 
+    def complete_platform(self) -> Path:
+        """The target as a pex complete platform (markers + every compatible
+        tag, from packaging). An abbreviated --platform manylinux_2_28_x86_64
+        would not do: pip does not expand it to the older manylinux tags, so
+        pex would miss numpy 1.26's manylinux2014 wheel."""
+        from packaging import tags
+        ver = tuple(int(x) for x in PYTHON.split("."))
+        cp = "cp" + PYTHON.replace(".", "")
+        plats = manylinux_platforms()
+        compatible = [str(t) for t in tags.cpython_tags(ver, abis=[cp], platforms=plats)]
+        compatible += [str(t) for t in tags.compatible_tags(ver, cp, platforms=plats)]
+        markers = {
+            "implementation_name": "cpython", "implementation_version": f"{PYTHON}.0", "os_name": "posix",
+            "platform_machine": "x86_64", "platform_python_implementation": "CPython",
+            "platform_release": "", "platform_system": "Linux", "platform_version": "",
+            "python_full_version": f"{PYTHON}.0", "python_version": PYTHON, "sys_platform": "linux"}
+        path = dev_cache() / "bench" / f"pex-complete-platform-cp{PYTHON.replace('.', '')}-{PLATFORM}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"marker_environment": markers, "compatible_tags": compatible}))
+        return path
+
     def command(self, reqs, cache, out):
+        if not hasattr(self, "_platform_file"):
+            self._platform_file = self.complete_platform()
         cmd = [venv_bin("pex3"), "lock", "create", "--style", "strict", "--avoid-downloads",
                "--no-pypi", "--index-url", self.args.index_url,
-               "--platform", f"{PLATFORM}-cp-{PYTHON.replace('.', '')}-cp{PYTHON.replace('.', '')}",
+               "--complete-platform", str(self._platform_file),
                "--pex-root", str(cache), "-r", str(reqs), "-o", str(out)]
         if self.find_links:
             cmd += ["--pip-version", self.pip_version, "-f", str(self.find_links)]
@@ -441,7 +464,8 @@ def benchmark(args: argparse.Namespace) -> dict:
                             run["error"] = tail(out_dir / "log.txt")
                             log(f"{tool.name} {set_name} {mode} failed (exit {run['exit']}):\n{run['error']}")
                         result["runs"].append(run)
-                    shutil.rmtree(cache, ignore_errors=True)
+                    if not args.keep:
+                        shutil.rmtree(cache, ignore_errors=True)
                     done += 1
                     cold, warm = result["runs"][-2:]
                     log(f"[{done}/{total}] rep {rep + 1} {set_name:14} {tool.name:10} "
