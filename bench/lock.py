@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SETS_DIR = ROOT / "tests" / "bed" / "mirror" / "sets"
 DEFAULT_SETS = ["pandas", "datasci", "datasci-2023"]
-TOOL_ORDER = ["sparkenv", "uv", "uv-pylock", "pip", "pex"]
+TOOL_ORDER = ["sparkenv", "uv", "uv-pylock", "pip", "pex", "pex-ready"]
 MODES = ["cold", "warm"]
 PYTHON = "3.11"
 PLATFORM = "manylinux_2_28_x86_64"
@@ -102,6 +102,15 @@ class Tool:
 
     def resolved(self, out: Path) -> dict[str, str]:
         raise NotImplementedError
+
+    def setup(self, work: Path, sets: dict[str, Path]) -> None:
+        """Runs once before any measurement."""
+
+    def cache_dir(self, work: Path, set_name: str, rep: int) -> Path:
+        """The cache folder of one cold+warm pair: new and empty."""
+        cache = work / f"{self.name}-{set_name}-{rep}-cache"
+        cache.mkdir()
+        return cache
 
 
 def pylock_packages(out: Path) -> dict[str, str]:
@@ -310,7 +319,36 @@ class Pex(Tool):
         return pins
 
 
-TOOLS = {cls.name: cls for cls in (Sparkenv, Uv, UvPylock, Pip, Pex)}
+class PexReady(Pex):
+    """pex whose cold cache already holds its pip venv (as for a user who has
+    run pex before): the pex root is seeded once by an unmeasured lock of
+    the first set, then stripped of everything the index gave (pip's HTTP
+    cache, pex's PEP 691 database, downloads). pex's venvs hold absolute
+    paths, so every cold run restores the seed at the same path."""
+
+    name = "pex-ready"
+    label = "pex3 lock create, pip venv already built"
+
+    def setup(self, work: Path, sets: dict[str, Path]) -> None:
+        self.root = work / "pex-ready-root"
+        self.seed = work / "pex-ready-seed"
+        reqs = next(iter(sets.values()))
+        out = work / "pex-ready-seed.lock"
+        log("pex-ready: building the seed pex root (not measured)")
+        done = subprocess.run(self.command(reqs, self.root, out), capture_output=True, text=True, env=clean_env())
+        if done.returncode != 0:
+            sys.exit(f"bench: pex-ready: the seed run failed:\n{done.stderr[-2000:]}")
+        for index_data in [self.root / "dbs", self.root / "downloads", *self.root.glob("pip/*/*/pip_cache")]:
+            shutil.rmtree(index_data, ignore_errors=True)
+        self.root.rename(self.seed)
+
+    def cache_dir(self, work: Path, set_name: str, rep: int) -> Path:
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.copytree(self.seed, self.root, symlinks=True)
+        return self.root
+
+
+TOOLS = {cls.name: cls for cls in (Sparkenv, Uv, UvPylock, Pip, Pex, PexReady)}
 
 
 # --- Running ----------------------------------------------------------------
@@ -440,13 +478,14 @@ def benchmark(args: argparse.Namespace) -> dict:
     total = args.reps * len(sets) * len(tools)
     done = 0
     try:
+        for tool in tools:
+            tool.setup(work, sets)
         # Repetition-major order, tools interleaved: a slow minute on the
         # shared machine hits every tool rather than one.
         for rep in range(args.reps):
             for set_name, reqs in sets.items():
                 for tool in tools:
-                    cache = work / f"{tool.name}-{set_name}-{rep}-cache"
-                    cache.mkdir()
+                    cache = tool.cache_dir(work, set_name, rep)
                     for mode in MODES:
                         out_dir = work / f"{tool.name}-{set_name}-{rep}-{mode}"
                         out_dir.mkdir()
@@ -628,7 +667,8 @@ def plot(result: dict, path: Path) -> None:
     tools = [t for t in TOOL_ORDER if t in result["tools"]]
     sets = list(result["sets"])
     summary = {(r["set"], r["mode"], r["tool"]): r for r in result["summary"]}
-    colors = {"sparkenv": "#d62728", "uv": "#6a3d9a", "uv-pylock": "#b294c7", "pip": "#1f77b4", "pex": "#2ca02c"}
+    colors = {"sparkenv": "#d62728", "uv": "#6a3d9a", "uv-pylock": "#b294c7", "pip": "#1f77b4", "pex": "#2ca02c",
+              "pex-ready": "#98df8a"}
     fig, axes = plt.subplots(1, len(MODES), figsize=(5.2 * len(MODES), 4.2), sharey=False)
     width = 0.8 / len(tools)
     for ax, mode in zip(axes, MODES):
