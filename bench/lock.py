@@ -571,6 +571,8 @@ def agreement(result: dict) -> dict:
 
 
 def fmt_seconds(s: float) -> str:
+    if s < 1:
+        return f"{s * 1000:.0f} ms"
     return f"{s:.2f} s" if s < 10 else f"{s:.1f} s"
 
 
@@ -626,7 +628,7 @@ def markdown(result: dict) -> str:
             cells = []
             for t in tools:
                 r = summary.get((s, mode, t))
-                cells.append(f"{fmt_seconds(r['min'])} / {r['cpu_median']:.2f} s cpu"
+                cells.append(f"{fmt_seconds(r['min'])} / {fmt_seconds(r['cpu_median'])} cpu"
                              if r and "median" in r else "—")
             lines.append(f"| {s} | {mode} | " + " | ".join(cells) + " |")
     lines.append("")
@@ -685,7 +687,7 @@ def plot(result: dict, path: Path) -> None:
             ax.errorbar(xs, med, yerr=[lo, [0] * len(lo)], fmt="none", ecolor="black", elinewidth=0.8,
                         capsize=2)
             for b, v in zip(bars, med):
-                ax.annotate(f"{v:.2f}", (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom",
+                ax.annotate(fmt_seconds(v).replace(" ", ""), (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom",
                             fontsize=6, rotation=90, xytext=(0, 2), textcoords="offset points")
         ax.set_xticks(range(len(sets)), sets, fontsize=8)
         ax.set_title(f"{mode} cache", fontsize=10)
