@@ -12,6 +12,9 @@ Serves, from the layout build_mirror.py and scenarios.py write
   /files/<filename>.metadata        PEP 658 core metadata of a wheel
   /scenarios/                       list of the generated scenario indexes
   /scenarios/<scenario>/simple/...  the same API for DIR/scenarios/<scenario>/
+  /lock/simple/..., /lock/files/... the same API for DIR/lock/ (lock_index.py);
+                                    its metadata-only wheels answer 404, their
+                                    .metadata files are served
 
 Content negotiation follows PEP 691: the Accept header's q-values choose among
 application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html and
@@ -29,6 +32,7 @@ import html
 import json
 import os
 import re
+import socket
 import sys
 import time
 import urllib.parse
@@ -204,6 +208,14 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "sparkenv-bed-mirror/1"
 
     # ---------------------------------------------------------------- plumbing
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes; without TCP_NODELAY,
+        # Nagle's algorithm holds the body until the client's delayed ACK
+        # (~40 ms per request on a reused connection), which would dominate
+        # every resolver's time on loopback. PyPI's CDN does not do that.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
 
@@ -246,6 +258,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(path + "/" + (f"?{parsed.query}" if parsed.query else ""))
         if path.startswith("/simple/") or path.startswith("/files/"):
             return self.serve_repo(self.server.repo(root), "", path, parsed.query, query)
+        if path in ("/lock", "/lock/", "/lock/simple"):
+            return self.redirect("/lock/simple/" + (f"?{parsed.query}" if parsed.query else ""))
+        if (path.startswith("/lock/simple/") or path.startswith("/lock/files/")) \
+                and (root / "lock" / "projects").is_dir():
+            # The lock index (lock_index.py): metadata-only wheels have no file, so 404.
+            return self.serve_repo(self.server.repo(root / "lock"), "/lock", path[len("/lock"):],
+                                   parsed.query, query)
         if path == "/scenarios/":
             d = root / "scenarios"
             names = sorted(p.name for p in d.iterdir()
