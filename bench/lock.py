@@ -30,6 +30,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -98,7 +99,7 @@ class Tool:
         """None when the tool can run, else why not."""
         return None
 
-    def command(self, reqs: Path, cache: Path, out: Path) -> list[str]:
+    def command(self, reqs: Path, index: str, cache: Path, out: Path) -> list[str]:
         raise NotImplementedError
 
     def resolved(self, out: Path) -> dict[str, str]:
@@ -137,8 +138,8 @@ class Sparkenv(Tool):
             return f"{exe} has no 'lock' command"
         return None
 
-    def command(self, reqs, cache, out):
-        return [self.args.sparkenv, "lock", "-r", str(reqs), "--index-url", self.args.index_url,
+    def command(self, reqs, index, cache, out):
+        return [self.args.sparkenv, "lock", "-r", str(reqs), "--index-url", index,
                 "--python", PYTHON, "--platform", PLATFORM, "--cache-dir", str(cache), "-o", str(out)]
 
     def resolved(self, out):
@@ -156,14 +157,14 @@ class Uv(Tool):
     def available(self):
         return None if shutil.which(venv_bin("uv")) else "uv is not installed (scripts/setup)"
 
-    def command(self, reqs, cache, out):
+    def command(self, reqs, index, cache, out):
         # --python: an interpreter uv need not search for. Without it uv runs
         # the first python3.11 on PATH to query it; on a machine with pyenv
         # that is a shell shim costing ~0.2 s per run, which is not uv's cost.
         return [venv_bin("uv"), "pip", "compile", str(reqs), "--no-config", "--python", sys.executable,
                 "--python-version", PYTHON,
                 "--python-platform", "x86_64-" + PLATFORM.removesuffix("_x86_64"),
-                "--index-url", self.args.index_url, "--cache-dir", str(cache), "-o", str(out)]
+                "--index-url", index, "--cache-dir", str(cache), "-o", str(out)]
 
     def resolved(self, out):
         pins = {}
@@ -186,8 +187,8 @@ class UvPylock(Uv):
         help_text = subprocess.run([venv_bin("uv"), "pip", "compile", "--help"], capture_output=True, text=True)
         return None if "pylock.toml" in help_text.stdout else "this uv has no --format pylock.toml"
 
-    def command(self, reqs, cache, out):
-        return super().command(reqs, cache, out) + ["--format", "pylock.toml"]
+    def command(self, reqs, index, cache, out):
+        return super().command(reqs, index, cache, out) + ["--format", "pylock.toml"]
 
     def resolved(self, out):
         return pylock_packages(out)
@@ -201,14 +202,14 @@ class Pip(Tool):
     def version(self) -> str:
         return capture([sys.executable, "-m", "pip", "--version"]).split(" from ")[0]
 
-    def command(self, reqs, cache, out):
+    def command(self, reqs, index, cache, out):
         cmd = [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
                "--disable-pip-version-check", "--no-input", "--report", str(out),
                "--only-binary=:all:", "--implementation", "cp", "--python-version", PYTHON,
                "--abi", "cp" + PYTHON.replace(".", "")]
         for plat in manylinux_platforms():
             cmd += ["--platform", plat]
-        return cmd + ["--index-url", self.args.index_url, "--cache-dir", str(cache), "-r", str(reqs)]
+        return cmd + ["--index-url", index, "--cache-dir", str(cache), "-r", str(reqs)]
 
     def resolved(self, out):
         report = json.loads(out.read_text())
@@ -304,11 +305,11 @@ class Pex(Tool):
         path.write_text(json.dumps({"marker_environment": markers, "compatible_tags": compatible}))
         return path
 
-    def command(self, reqs, cache, out):
+    def command(self, reqs, index, cache, out):
         if not hasattr(self, "_platform_file"):
             self._platform_file = self.complete_platform()
         cmd = [venv_bin("pex3"), "lock", "create", "--style", "strict", "--avoid-downloads",
-               "--no-pypi", "--index-url", self.args.index_url,
+               "--no-pypi", "--index-url", index,
                "--complete-platform", str(self._platform_file),
                "--pex-root", str(cache), "-r", str(reqs), "-o", str(out)]
         if self.find_links:
@@ -337,10 +338,10 @@ class PexReady(Pex):
     def setup(self, work: Path, sets: dict[str, Path]) -> None:
         self.root = work / "pex-ready-root"
         self.seed = work / "pex-ready-seed"
-        reqs = next(iter(sets.values()))
+        set_name, reqs = next(iter(sets.items()))
         out = work / "pex-ready-seed.lock"
         log("pex-ready: building the seed pex root (not measured)")
-        done = subprocess.run(self.command(reqs, self.root, out), capture_output=True, text=True, env=clean_env())
+        done = subprocess.run(self.command(reqs, index_for(self.args, set_name), self.root, out), capture_output=True, text=True, env=clean_env())
         if done.returncode != 0:
             sys.exit(f"bench: pex-ready: the seed run failed:\n{done.stderr[-2000:]}")
         for index_data in [self.root / "dbs", self.root / "downloads", *self.root.glob("pip/*/*/pip_cache")]:
@@ -422,15 +423,53 @@ def check_index(url: str) -> None:
         with urllib.request.urlopen(url, timeout=5) as r:
             r.read(1)
     except OSError as e:
-        sys.exit(f"bench: the index {url!r} does not answer ({e}); start the mirror: tests/bed/bed up mirror")
+        sys.exit(f"bench: the index {url!r} does not answer ({e})")
 
 
-def default_index_url() -> str | None:
-    if os.environ.get("BED_PYPI_URL"):
-        return os.environ["BED_PYPI_URL"]
-    out = subprocess.run([str(ROOT / "tests" / "bed" / "bed"), "env"], capture_output=True, text=True)
-    m = re.search(r"BED_PYPI_URL=['\"]?([^'\"\s]+)", out.stdout)
-    return m.group(1) if m else None
+def index_for(args: argparse.Namespace, set_name: str) -> str:
+    """The main index for the main sets, the lock index for lock-* sets
+    (docs/bed-mirror.md), unless --index-url names one for all."""
+    if args.index_url:
+        return args.index_url
+    return args.mirror_url.rstrip("/") + ("/lock/simple/" if set_name.startswith("lock-") else "/simple/")
+
+
+class PrivateMirror:
+    """The bed's mirror server (tests/bed/mirror/server.py) on a free loopback
+    port, for this benchmark alone: no other client's traffic, and the
+    server code of this checkout."""
+
+    def __init__(self, root: Path, log_path: Path):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "bed" / "mirror" / "server.py"), "--root", str(root),
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/simple/", timeout=2) as r:
+                    r.read()
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    sys.exit(f"bench: the private mirror did not start (log: {log_path})")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
 
 
 def discover_sets(names: list[str] | None) -> dict[str, Path]:
@@ -467,7 +506,8 @@ def benchmark(args: argparse.Namespace) -> dict:
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(),
         "target": {"python": PYTHON, "platform": PLATFORM},
-        "index_url": args.index_url,
+        "index_urls": {name: index_for(args, name) for name in sets},
+        "mirror": args.mirror_kind,
         "repetitions": args.reps,
         "baseline": args.baseline,
         "sets": {k: str(v.relative_to(ROOT)) if v.is_relative_to(ROOT) else str(v) for k, v in sets.items()},
@@ -491,7 +531,7 @@ def benchmark(args: argparse.Namespace) -> dict:
                         out_dir = work / f"{tool.name}-{set_name}-{rep}-{mode}"
                         out_dir.mkdir()
                         out = out_dir / tool.output
-                        cmd = tool.command(reqs, cache, out)
+                        cmd = tool.command(reqs, index_for(args, set_name), cache, out)
                         result["commands"].setdefault(f"{tool.name}/{set_name}", cmd)
                         run = run_once(cmd, out_dir, out_dir / "log.txt")
                         run.update({"tool": tool.name, "set": set_name, "mode": mode, "rep": rep})
@@ -672,7 +712,10 @@ def plot(result: dict, path: Path) -> None:
     summary = {(r["set"], r["mode"], r["tool"]): r for r in result["summary"]}
     colors = {"sparkenv": "#d62728", "uv": "#6a3d9a", "uv-pylock": "#b294c7", "pip": "#1f77b4", "pex": "#2ca02c",
               "pex-ready": "#98df8a"}
-    fig, axes = plt.subplots(1, len(MODES), figsize=(5.2 * len(MODES), 4.2), sharey=False)
+    if len(sets) <= 4:
+        fig, axes = plt.subplots(1, len(MODES), figsize=(5.2 * len(MODES), 4.2))
+    else:
+        fig, axes = plt.subplots(len(MODES), 1, figsize=(max(8.0, 0.75 * len(sets) * len(tools) / 3), 8.0))
     width = 0.8 / len(tools)
     for ax, mode in zip(axes, MODES):
         for i, tool in enumerate(tools):
@@ -689,7 +732,7 @@ def plot(result: dict, path: Path) -> None:
             for b, v in zip(bars, med):
                 ax.annotate(fmt_seconds(v).replace(" ", ""), (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom",
                             fontsize=6, rotation=90, xytext=(0, 2), textcoords="offset points")
-        ax.set_xticks(range(len(sets)), sets, fontsize=8)
+        ax.set_xticks(range(len(sets)), sets, fontsize=8, rotation=20 if len(sets) > 4 else 0)
         ax.set_title(f"{mode} cache", fontsize=10)
         ax.set_yscale("log")
         ax.set_ylabel("seconds, log scale (median; whisker down to the fastest run)", fontsize=8)
@@ -706,18 +749,17 @@ def plot(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
-BEGIN = "<!-- bench-lock:begin (generated by bench/lock.py --update-docs) -->"
-END = "<!-- bench-lock:end -->"
-
-
-def update_docs(doc: Path, table: str, image: Path) -> None:
+def update_docs(doc: Path, section: str, table: str, image: Path) -> None:
+    """Replaces the text between the section's begin and end markers."""
+    begin = f"<!-- bench-lock:{section}:begin (generated by bench/lock.py --update-docs {section}) -->"
+    end = f"<!-- bench-lock:{section}:end -->"
     text = doc.read_text()
-    if BEGIN not in text or END not in text:
-        sys.exit(f"bench: {doc} has no {BEGIN!r} ... {END!r} section")
+    if begin not in text or end not in text:
+        sys.exit(f"bench: {doc} has no {begin!r} ... {end!r} section")
     rel = os.path.relpath(image, doc.parent)
-    block = f"{BEGIN}\n{table}\n![lock benchmark]({rel})\n{END}"
-    head, rest = text.split(BEGIN, 1)
-    _, tail_text = rest.split(END, 1)
+    block = f"{begin}\n{table}\n![lock benchmark, {section}]({rel})\n{end}"
+    head, rest = text.split(begin, 1)
+    _, tail_text = rest.split(end, 1)
     doc.write_text(head + block + tail_text)
 
 
@@ -733,14 +775,20 @@ def main() -> int:
     p.add_argument("--smoke", action="store_true", help="a quick manual check: the pandas set, 1 repetition")
     p.add_argument("--baseline", default="sparkenv", help="ratios are tool ÷ this tool (default sparkenv)")
     p.add_argument("--sparkenv", default=str(ROOT / "build" / "sparkenv"), help="the sparkenv binary")
-    p.add_argument("--index-url", default=None, help="the index (default: the bed's BED_PYPI_URL)")
+    p.add_argument("--mirror-root", type=Path, default=None,
+                   help="the bed mirror's folder, served by a private server for the run "
+                        "(default $BED_MIRROR_ROOT, else $SPARKENV_DEV_CACHE/mirror)")
+    p.add_argument("--mirror-url", default=None,
+                   help="use this running mirror (e.g. $BED_MIRROR_URL) instead of a private server")
+    p.add_argument("--index-url", default=None, help="one index for every set (default: the mirror's "
+                   "/simple/ for the main sets, /lock/simple/ for lock-* sets)")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "lock.json",
                    help="the JSON results (default bench/results/lock.json)")
     p.add_argument("--markdown", type=Path, default=None, help="the markdown tables (default: OUT with .md)")
     p.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "bench-lock.png",
                    help="the PNG plot (default docs/img/bench-lock.png)")
-    p.add_argument("--update-docs", action="store_true",
-                   help="replace the generated section of docs/benchmarks.md with this run")
+    p.add_argument("--update-docs", metavar="SECTION", default=None,
+                   help="replace the generated section SECTION (e.g. main, pex) of docs/benchmarks.md")
     p.add_argument("--report", type=Path, default=None,
                    help="do not run: re-render the markdown and plot from this JSON file")
     p.add_argument("--workdir", default=None, help="where the caches and outputs go (default: a temp folder)")
@@ -763,11 +811,27 @@ def main() -> int:
         result = json.loads(args.report.read_text())
         args.out = args.report
     else:
-        args.index_url = args.index_url or default_index_url()
-        if not args.index_url:
-            sys.exit("bench: no index: start the mirror (tests/bed/bed up mirror) or pass --index-url")
-        check_index(args.index_url)
-        result = benchmark(args)
+        mirror = None
+        if args.index_url:
+            args.mirror_kind = f"given: {args.index_url}"
+        elif args.mirror_url:
+            args.mirror_kind = f"running server {args.mirror_url}"
+        else:
+            root = args.mirror_root or Path(os.environ.get("BED_MIRROR_ROOT", dev_cache() / "mirror"))
+            if not (root / "projects").is_dir():
+                sys.exit(f"bench: no mirror in {str(root)!r}: run scripts/setup (step 60-bed-mirror)")
+            log_path = Path(tempfile.gettempdir()) / "sparkenv-bench-lock-mirror.log"
+            mirror = PrivateMirror(root, log_path)
+            args.mirror_url = mirror.url
+            args.mirror_kind = "private server (tests/bed/mirror/server.py) on 127.0.0.1, this run only"
+            log(f"serving {root} on {mirror.url} (log: {log_path})")
+        try:
+            for name in discover_sets(args.sets):
+                check_index(index_for(args, name))
+            result = benchmark(args)
+        finally:
+            if mirror:
+                mirror.stop()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=1) + "\n")
         log(f"wrote {args.out}")
@@ -778,7 +842,7 @@ def main() -> int:
     plot(result, args.plot)
     log(f"wrote {args.plot}")
     if args.update_docs:
-        update_docs(ROOT / "docs" / "benchmarks.md", table, args.plot)
+        update_docs(ROOT / "docs" / "benchmarks.md", args.update_docs, table, args.plot)
         log("updated docs/benchmarks.md")
     print(table)
     failed = [r for r in result["runs"] if r["exit"] != 0 or "error" in r]
