@@ -2,7 +2,9 @@
 """Benchmark: `sparkenv lock` against uv, pip and pex, on the test bed's PyPI mirror.
 
 Every tool resolves the same requirement set for the same target (CPython 3.11,
-manylinux_2_28_x86_64) from the same loopback index, with no PyPI. Each run is a
+manylinux_2_28_x86_64) from the same loopback index, with no PyPI: the bed
+mirror's files (scripts/setup), served for the run by a private instance of
+tests/bed/mirror/server.py on a free port. Each run is a
 fresh process (process start included); wall time, user+sys CPU and peak RSS
 (of the process and the children it waited for) are recorded per run.
 
@@ -13,7 +15,6 @@ Modes, per repetition and per tool:
 Output: a JSON file with every run, a markdown table (medians, and ratios
 peer/sparkenv: >1 means sparkenv is faster), a PNG plot. See docs/benchmarks.md.
 
-    tests/bed/bed up mirror
     scripts/bench lock                      # all sets, 5 repetitions
     scripts/bench lock --smoke              # 1 set, 1 repetition: a manual check
     bench/lock.py --help
