@@ -373,8 +373,19 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_once(cmd: list[str], workdir: Path, log_path: Path) -> dict:
-    """Runs cmd in a fresh process; wall time, CPU and peak RSS from wait4."""
+    """Runs cmd in a fresh process; wall time around it, CPU from wait4.
+
+    Peak RSS comes from GNU time (%M), which forks the tool from its own
+    small process: the ru_maxrss that wait4 gives this script would count
+    the pages of this Python process the child had before exec (a floor of
+    ~30 MB, more as the results grow)."""
+    rss_file = log_path.with_suffix(".rss")
+    if os.access(GNU_TIME, os.X_OK):
+        cmd = [GNU_TIME, "-f", "%M", "-o", str(rss_file), *cmd]
     with open(log_path, "wb") as logf:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=workdir, stdout=logf, stderr=subprocess.STDOUT,
@@ -387,8 +398,13 @@ def run_once(cmd: list[str], workdir: Path, log_path: Path) -> dict:
             timer.cancel()
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
+    rss_kb = usage.ru_maxrss
+    try:
+        rss_kb = int(rss_file.read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        pass
     return {"seconds": round(wall, 4), "user": round(usage.ru_utime, 3), "sys": round(usage.ru_stime, 3),
-            "max_rss_kb": usage.ru_maxrss, "exit": proc.returncode}
+            "max_rss_kb": rss_kb, "exit": proc.returncode}
 
 
 def tail(path: Path, n: int = 8) -> str:
