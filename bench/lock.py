@@ -461,6 +461,7 @@ class PrivateMirror:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "tests" / "bed" / "mirror" / "server.py"), "--root", str(root),
@@ -477,6 +478,11 @@ class PrivateMirror:
                     self.stop()
                     sys.exit(f"bench: the private mirror did not start (log: {log_path})")
                 time.sleep(0.1)
+
+    def requests(self) -> int:
+        """How many requests the server has logged so far (one line each)."""
+        with open(self.log_path, "rb") as f:
+            return f.read().count(b"\"GET ")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -503,7 +509,7 @@ def discover_sets(names: list[str] | None) -> dict[str, Path]:
     return sets
 
 
-def benchmark(args: argparse.Namespace) -> dict:
+def benchmark(args: argparse.Namespace, mirror: PrivateMirror | None = None) -> dict:
     sets = discover_sets(args.sets)
     tools = []
     skipped = {}
@@ -550,7 +556,11 @@ def benchmark(args: argparse.Namespace) -> dict:
                         out = out_dir / tool.output
                         cmd = tool.command(reqs, index_for(args, set_name), cache, out)
                         result["commands"].setdefault(f"{tool.name}/{set_name}", cmd)
+                        before = mirror.requests() if mirror else 0
                         run = run_once(cmd, out_dir, out_dir / "log.txt")
+                        if mirror:
+                            time.sleep(0.02)  # the server logs a request after answering it
+                            run["requests"] = mirror.requests() - before
                         run.update({"tool": tool.name, "set": set_name, "mode": mode, "rep": rep})
                         if run["exit"] == 0:
                             try:
@@ -595,6 +605,8 @@ def summarize(result: dict) -> list[dict]:
                 "rss_mb_median": round(statistics.median(r["max_rss_kb"] for r in ok) / 1024, 1),
                 "packages": len(ok[0]["resolved"]),
             })
+            if all("requests" in r for r in ok):
+                row["requests_median"] = statistics.median(r["requests"] for r in ok)
         rows.append(row)
     base = {(r["set"], r["mode"]): r for r in rows if r["tool"] == result["baseline"] and "median" in r}
     for row in rows:
@@ -618,7 +630,7 @@ def agreement(result: dict) -> dict:
         out[set_name] = {"reference": ref_tool, "resolution": ref, "tools": {}}
         for tool, pins in by_tool.items():
             diff = sorted(
-                f"{n}: {ref.get(n, '-')} vs {pins.get(n, '-')}"
+                f"{n} {ref.get(n, 'absent')} in {ref_tool}, {pins.get(n, 'absent')} in {tool}"
                 for n in set(ref) | set(pins) if ref.get(n) != pins.get(n))
             out[set_name]["tools"][tool] = {"packages": len(pins), "same": not diff, "differences": diff}
     return out
@@ -698,6 +710,19 @@ def markdown(result: dict) -> str:
             lines.append(f"| {s} | {mode} | " + " | ".join(
                 cell((s, mode, t), "rss_mb_median", "rss_ratio", lambda v: f"{v:.0f}") for t in tools) + " |")
     lines.append("")
+    if any("requests_median" in r for r in result["summary"]):
+        lines.append("**HTTP requests** to the mirror per run (median):")
+        lines.append("")
+        lines.append("| set | cache | " + " | ".join(tools) + " |")
+        lines.append("|---|---|" + "---:|" * len(tools))
+        for s in sets:
+            for mode in MODES:
+                cells = []
+                for t in tools:
+                    r = summary.get((s, mode, t))
+                    cells.append(f"{r['requests_median']:.0f}" if r and "requests_median" in r else "—")
+                lines.append(f"| {s} | {mode} | " + " | ".join(cells) + " |")
+        lines.append("")
     agree = result.get("agreement", {})
     notes = []
     for s in sets:
@@ -706,8 +731,9 @@ def markdown(result: dict) -> str:
             continue
         differ = {t: v for t, v in a["tools"].items() if not v["same"]}
         if differ:
-            notes.append(f"- {s}: " + "; ".join(f"{t} differs from {a['reference']}: {', '.join(v['differences'])}"
-                                                 for t, v in differ.items()))
+            same = sorted(t for t, v in a["tools"].items() if v["same"])
+            notes.append(f"- {s}: {', '.join(same)} pick the same {len(a['resolution'])} versions; "
+                         + "; ".join(f"{t} differs: {', '.join(v['differences'])}" for t, v in differ.items()))
         else:
             notes.append(f"- {s}: all {len(a['tools'])} tools pick the same {len(a['resolution'])} "
                          f"versions ({', '.join(f'{n} {v}' for n, v in sorted(a['resolution'].items()))}).")
@@ -826,6 +852,7 @@ def main() -> int:
 
     if args.report:
         result = json.loads(args.report.read_text())
+        result["agreement"] = agreement(result)
         args.out = args.report
     else:
         mirror = None
@@ -845,7 +872,7 @@ def main() -> int:
         try:
             for name in discover_sets(args.sets):
                 check_index(index_for(args, name))
-            result = benchmark(args)
+            result = benchmark(args, mirror)
         finally:
             if mirror:
                 mirror.stop()
