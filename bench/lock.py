@@ -781,12 +781,13 @@ def plot(result: dict, path: Path) -> None:
         ax.set_ylabel("seconds, log scale (median; whisker down to the fastest run)", fontsize=8)
         ax.margins(y=0.2)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(tools), fontsize=8, frameon=False)
     m = result["machine"]
     fig.suptitle(f"Lock for CPython {PYTHON} {PLATFORM} from a loopback mirror — lower is better\n"
                  f"{result['date'][:10]}, {m['cores']} shared cores, {result['repetitions']} repetitions",
                  fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
