@@ -1,6 +1,6 @@
 #include "index/simple_json.h"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include "base/strings.h"
 #include "http/url.h"
@@ -9,7 +9,8 @@ namespace sparkenv::index {
 
 namespace {
 
-using nlohmann::json;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
 
 // The deepest nesting of arrays and objects, outside strings.
 int JsonDepth(std::string_view text) {
@@ -36,71 +37,93 @@ int JsonDepth(std::string_view text) {
 }
 
 // Reads a hashes object; false when it is not an object of strings.
-bool ReadHashes(const json& value, Hashes& out) {
-  if (!value.is_object()) return false;
-  for (const auto& [algo, digest] : value.items()) {
-    if (!digest.is_string()) return false;
-    out.emplace(ToLowerAscii(algo), ToLowerAscii(digest.get<std::string>()));
+bool ReadHashes(element value, Hashes& out) {
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) return false;
+  for (auto [algo, digest] : object) {
+    std::string_view text;
+    if (digest.get_string().get(text) != simdjson::SUCCESS) return false;
+    out.emplace(ToLowerAscii(algo), ToLowerAscii(text));
   }
   return true;
 }
 
+// The member `key` of `object`, if present.
+std::optional<element> Member(simdjson::dom::object object, std::string_view key) {
+  element value;
+  if (object.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
+  return value;
+}
+
+std::optional<std::string> String(element value) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) return std::nullopt;
+  return std::string(text);
+}
+
 // Returns the reason to skip the entry, or "" when it was added.
-std::string ReadFile(ProjectPage& page, const json& entry) {
-  if (!entry.is_object()) return "a file entry is not a JSON object";
-  auto filename_it = entry.find("filename");
-  auto url_it = entry.find("url");
-  if (filename_it == entry.end() || !filename_it->is_string()) {
-    return "a file entry has no string \"filename\"";
+std::string ReadFile(ProjectPage& page, element value) {
+  simdjson::dom::object entry;
+  if (value.get_object().get(entry) != simdjson::SUCCESS) {
+    return "a file entry is not a JSON object";
   }
-  std::string filename = filename_it->get<std::string>();
-  if (url_it == entry.end() || !url_it->is_string()) return "no string \"url\"";
-  std::string url = http::ResolveUrl(page.url, url_it->get<std::string>());
+  auto filename_value = Member(entry, "filename");
+  std::optional<std::string> filename = filename_value ? String(*filename_value) : std::nullopt;
+  if (!filename) return "a file entry has no string \"filename\"";
+  auto url_value = Member(entry, "url");
+  std::optional<std::string> relative = url_value ? String(*url_value) : std::nullopt;
+  if (!relative) return "no string \"url\"";
+  std::string url = http::ResolveUrl(page.url, *relative);
 
   std::optional<std::string> requires_python;
-  if (auto it = entry.find("requires-python"); it != entry.end() && !it->is_null()) {
-    if (!it->is_string()) return "\"requires-python\" is neither a string nor null";
-    requires_python = it->get<std::string>();
+  if (auto it = Member(entry, "requires-python"); it && !it->is_null()) {
+    requires_python = String(*it);
+    if (!requires_python) return "\"requires-python\" is neither a string nor null";
   }
   Hashes hashes;
-  if (auto it = entry.find("hashes"); it != entry.end() && !ReadHashes(*it, hashes)) {
+  if (auto it = Member(entry, "hashes"); it && !ReadHashes(*it, hashes)) {
     return "\"hashes\" is not an object of strings";
   }
   std::optional<std::string> yanked;
-  if (auto it = entry.find("yanked"); it != entry.end()) {
-    if (it->is_boolean()) {
-      if (it->get<bool>()) yanked = "";
-    } else if (it->is_string()) {
-      yanked = it->get<std::string>();
+  if (auto it = Member(entry, "yanked")) {
+    bool flag = false;
+    if (it->get_bool().get(flag) == simdjson::SUCCESS) {
+      if (flag) yanked = "";
+    } else if (auto reason = String(*it)) {
+      yanked = *reason;
     } else {
       return "\"yanked\" is neither a boolean nor a string";
     }
   }
   bool core_metadata = false;
   Hashes metadata_hashes;
-  auto metadata_it = entry.find("core-metadata");
-  if (metadata_it == entry.end()) metadata_it = entry.find("dist-info-metadata");
-  if (metadata_it != entry.end()) {
-    if (metadata_it->is_boolean()) {
-      core_metadata = metadata_it->get<bool>();
-    } else if (ReadHashes(*metadata_it, metadata_hashes)) {
+  auto metadata = Member(entry, "core-metadata");
+  if (!metadata) metadata = Member(entry, "dist-info-metadata");
+  if (metadata) {
+    bool flag = false;
+    if (metadata->get_bool().get(flag) == simdjson::SUCCESS) {
+      core_metadata = flag;
+    } else if (ReadHashes(*metadata, metadata_hashes)) {
       core_metadata = true;
     } else {
       return "\"core-metadata\" is neither a boolean nor an object of hashes";
     }
   }
   std::optional<uint64_t> size;
-  if (auto it = entry.find("size"); it != entry.end() && !it->is_null()) {
-    if (!it->is_number_unsigned()) return "\"size\" is not a non-negative integer";
-    size = it->get<uint64_t>();
+  if (auto it = Member(entry, "size"); it && !it->is_null()) {
+    uint64_t n = 0;
+    if (it->type() == element_type::DOUBLE || it->get_uint64().get(n) != simdjson::SUCCESS) {
+      return "\"size\" is not a non-negative integer";
+    }
+    size = n;
   }
   std::optional<std::string> upload_time;
-  if (auto it = entry.find("upload-time"); it != entry.end() && !it->is_null()) {
-    if (!it->is_string()) return "\"upload-time\" is not a string";
-    upload_time = it->get<std::string>();
+  if (auto it = Member(entry, "upload-time"); it && !it->is_null()) {
+    upload_time = String(*it);
+    if (!upload_time) return "\"upload-time\" is not a string";
   }
 
-  auto file = MakeEntry(page, filename, http::WithoutFragment(url), requires_python);
+  auto file = MakeEntry(page, *filename, http::WithoutFragment(url), requires_python);
   if (!file) return "";  // MakeEntry recorded why
   file->set_hashes(std::move(hashes))
       .set_yanked(std::move(yanked))
@@ -122,39 +145,52 @@ Result<ProjectPage> ParseSimpleJson(std::string_view text, const std::string& pa
   if (JsonDepth(text) > kMaxJsonDepth) {
     return invalid("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
-  json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return invalid("not JSON");
-  if (!doc.is_object()) return invalid("not a JSON object");
+  // One parser per thread: its buffers are reused from page to page.
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
+    return invalid("not JSON");
+  }
+  simdjson::dom::object doc;
+  if (root.get_object().get(doc) != simdjson::SUCCESS) return invalid("not a JSON object");
 
   ProjectPage page;
   page.name = project;
   page.url = page_url;
-  if (auto meta = doc.find("meta"); meta != doc.end()) {
-    if (!meta->is_object()) return invalid("\"meta\" is not an object");
-    auto version = meta->find("api-version");
-    if (version == meta->end() || !version->is_string()) {
-      return invalid("\"meta\" has no string \"api-version\"");
+  if (auto meta_value = Member(doc, "meta")) {
+    simdjson::dom::object meta;
+    if (meta_value->get_object().get(meta) != simdjson::SUCCESS) {
+      return invalid("\"meta\" is not an object");
     }
-    Status status = CheckApiVersion(version->get<std::string>(), page_url);
+    auto version_value = Member(meta, "api-version");
+    std::optional<std::string> version = version_value ? String(*version_value) : std::nullopt;
+    if (!version) return invalid("\"meta\" has no string \"api-version\"");
+    Status status = CheckApiVersion(*version, page_url);
     if (!status.ok()) return status.error();
-    page.api_version = version->get<std::string>();
+    page.api_version = *version;
   }
-  auto files = doc.find("files");
-  if (files == doc.end() || !files->is_array()) return invalid("no \"files\" array");
-  for (const auto& entry : *files) {
+  auto files_value = Member(doc, "files");
+  simdjson::dom::array files;
+  if (!files_value || files_value->get_array().get(files) != simdjson::SUCCESS) {
+    return invalid("no \"files\" array");
+  }
+  for (element entry : files) {
     std::string reason = ReadFile(page, entry);
     if (!reason.empty()) {
       std::string filename = "?";
-      if (entry.is_object()) {
-        auto it = entry.find("filename");
-        if (it != entry.end() && it->is_string()) filename = it->get<std::string>();
+      simdjson::dom::object object;
+      if (entry.get_object().get(object) == simdjson::SUCCESS) {
+        if (auto it = Member(object, "filename")) filename = String(*it).value_or("?");
       }
       page.skipped.push_back({filename, reason});
     }
   }
-  if (auto versions = doc.find("versions"); versions != doc.end() && versions->is_array()) {
-    for (const auto& v : *versions) {
-      if (v.is_string()) page.versions.push_back(v.get<std::string>());
+  if (auto versions_value = Member(doc, "versions")) {
+    simdjson::dom::array versions;
+    if (versions_value->get_array().get(versions) == simdjson::SUCCESS) {
+      for (element v : versions) {
+        if (auto text_value = String(v)) page.versions.push_back(*text_value);
+      }
     }
   }
   return page;

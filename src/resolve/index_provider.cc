@@ -60,7 +60,9 @@ void IndexProvider::WorkerLoop() {
 
 void IndexProvider::RunPageJob(const std::string& name, std::unique_lock<std::mutex>& lock) {
   lock.unlock();
-  Result<index::ProjectPage> page = client_.GetProject(name);
+  // By reference: a popular project's page holds thousands of files.
+  auto future = client_.FetchProject(name);
+  const Result<index::ProjectPage>& page = future.get();
   std::shared_ptr<Task> task;
   if (page.ok()) {
     auto shared = std::make_shared<const Project>(MakeProject(name, *page, target_));
@@ -146,7 +148,8 @@ Result<ProjectVersions> IndexProvider::ListVersions(const std::string& name) {
   auto known = projects_.find(name);
   if (known != projects_.end()) return known->second.versions;
   ++stats_.pages;
-  Result<index::ProjectPage> page = client_.GetProject(name);
+  auto future = client_.FetchProject(name);
+  const Result<index::ProjectPage>& page = future.get();
   if (!page.ok()) return page.error();
   std::shared_ptr<const Project> built;
   {
