@@ -1,0 +1,325 @@
+"""`sparkenv lock` without a network: tiny wheels generated into a tmp
+--find-links folder (with --no-index), so the `py` stage needs no test bed.
+
+Each kind of bad input has its whole message and exit code pinned; a lock is
+only ever written whole (never on error, never by --check); the same inputs
+give the same bytes. The contract is docs/lock.md.
+
+The fixture's projects (all py3-none-any, Requires-Python >=3.8):
+
+    alpha 1.0   Requires-Dist: beta<2
+    alpha 2.0   Requires-Dist: beta>=2; gamma; extra == "fast"
+    beta  1.0, 2.0, 2.1
+    gamma 1.0, 1.5
+"""
+import base64
+import hashlib
+import os
+import re
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import packaging.pylock as packaging_pylock
+from packaging.utils import canonicalize_name
+
+TARGET = ["--python", "3.11", "--platform", "manylinux_2_28_x86_64"]
+RESOLVED = re.compile(r"Resolved (\d+) packages? in \d+\.\d\ds\n")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+PROJECTS = {
+    ("alpha", "1.0"): ["beta<2"],
+    ("alpha", "2.0"): ["beta>=2", 'gamma; extra == "fast"'],
+    ("beta", "1.0"): [],
+    ("beta", "2.0"): [],
+    ("beta", "2.1"): [],
+    ("gamma", "1.0"): [],
+    ("gamma", "1.5"): [],
+}
+
+
+def _record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def make_wheel(folder: Path, name: str, version: str, requires: list,
+               requires_python: str = ">=3.8") -> Path:
+    """A valid PEP 427 wheel: module, METADATA, WHEEL and RECORD (fixed zip times)."""
+    dist = canonicalize_name(name).replace("-", "_")
+    info = f"{dist}-{version}.dist-info"
+    extras = sorted({r.split("extra ==")[1].strip().strip("\"'") for r in requires if "extra ==" in r})
+    metadata = "".join(
+        [f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+         f"Requires-Python: {requires_python}\n" if requires_python else ""]
+        + [f"Provides-Extra: {e}\n" for e in extras]
+        + [f"Requires-Dist: {r}\n" for r in requires]
+    )
+    files = {
+        f"{dist}/__init__.py": f'__version__ = "{version}"\n'.encode(),
+        f"{info}/METADATA": metadata.encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: sparkenv-test\nRoot-Is-Purelib: true\n"
+                         b"Tag: py3-none-any\n",
+    }
+    record = "".join(f"{p},{_record_hash(d)},{len(d)}\n" for p, d in files.items())
+    files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
+    path = folder / f"{dist}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for p, d in files.items():
+            z.writestr(zipfile.ZipInfo(p, ZIP_TIME), d)
+    return path
+
+
+@pytest.fixture
+def links(tmp_path) -> Path:
+    folder = tmp_path / "links"
+    folder.mkdir()
+    for (name, version), requires in PROJECTS.items():
+        make_wheel(folder, name, version, requires)
+    return folder
+
+
+@pytest.fixture
+def lock(run, links, tmp_path):
+    """lock(*args, out=...) runs `sparkenv lock` offline against the links folder."""
+    cache = tmp_path / "cache"
+
+    def _lock(*args, out=None, cwd=None):
+        extra = [] if out is None else ["-o", out]
+        return run("lock", *args, "--no-index", "--find-links", links, *TARGET,
+                   "--cache-dir", cache, *extra, cwd=cwd or tmp_path)
+
+    return _lock
+
+
+def read_lock(path: Path) -> dict:
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def versions(doc: dict) -> dict:
+    return {p["name"]: p["version"] for p in doc.get("packages", [])}
+
+
+def stat_of(path: Path):
+    s = path.stat()
+    return path.read_bytes(), s.st_mtime_ns, s.st_ino
+
+
+# --------------------------------------------------------------------------- success
+
+
+def test_lock_picks_highest_and_writes_a_valid_pep751_lock(lock, links, tmp_path):
+    out = tmp_path / "pylock.toml"
+    r = lock("alpha", out=out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    m = RESOLVED.fullmatch(r.stderr)
+    assert m and m.group(1) == "2", r.stderr
+    doc = read_lock(out)
+    assert doc["lock-version"] == "1.0"
+    assert doc["created-by"] == "sparkenv"
+    assert versions(doc) == {"alpha": "2.0", "beta": "2.1"}
+    for package in doc["packages"]:
+        assert "sdist" not in package
+        [wheel] = package["wheels"]
+        path = links / wheel["name"]
+        assert wheel["name"] == f"{package['name']}-{package['version']}-py3-none-any.whl"
+        assert wheel["hashes"] == {"sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        assert wheel["size"] == path.stat().st_size
+        assert wheel["url"].startswith("file://") and wheel["url"].endswith("/" + wheel["name"])
+    alpha = next(p for p in doc["packages"] if p["name"] == "alpha")
+    assert [d["name"] for d in alpha["dependencies"]] == ["beta"]
+    # packaging's PEP 751 reader (the latest packaging) accepts it.
+    pylock = packaging_pylock.Pylock.from_dict(doc)
+    pylock.validate()
+    assert {p.name: str(p.version) for p in pylock.packages} == {"alpha": "2.0", "beta": "2.1"}
+
+
+def test_default_output_is_pylock_toml_in_the_working_directory(lock, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    r = lock("beta", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(work / "pylock.toml")) == {"beta": "2.1"}
+
+
+def test_same_inputs_give_the_same_bytes(lock, tmp_path):
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    assert lock("alpha[fast]", "gamma<2", out=a).returncode == 0
+    assert lock("gamma<2", "alpha[fast]", out=b).returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert versions(read_lock(a)) == {"alpha": "2.0", "beta": "2.1", "gamma": "1.5"}
+    # And again into the same file: the same bytes.
+    before = a.read_bytes()
+    assert lock("alpha[fast]", "gamma<2", out=a).returncode == 0
+    assert a.read_bytes() == before
+
+
+def test_stdout_output(lock, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    r = lock("alpha", out="-", cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert RESOLVED.fullmatch(r.stderr)
+    assert list(work.iterdir()) == []  # nothing written
+    file = tmp_path / "file.toml"
+    assert lock("alpha", out=file).returncode == 0
+    assert r.stdout == file.read_text()
+
+
+def test_quiet_prints_nothing(lock, tmp_path):
+    r = lock("alpha", "-q", out=tmp_path / "q.toml")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+
+
+def test_resolution_lowest_picks_the_oldest(lock, tmp_path):
+    out = tmp_path / "low.toml"
+    r = lock("alpha", "--resolution", "lowest", out=out)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(out)) == {"alpha": "1.0", "beta": "1.0"}
+    assert read_lock(out)["tool"]["sparkenv"]["resolution"] == "lowest"
+
+
+def test_resolution_lowest_direct(lock, tmp_path):
+    # The direct requirement at its lowest, its dependencies at their highest.
+    out = tmp_path / "lowd.toml"
+    r = lock("alpha", "--resolution", "lowest-direct", out=out)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(out)) == {"alpha": "1.0", "beta": "1.0"}
+    r = lock("alpha>=2", "--resolution", "lowest-direct", out=out)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(out)) == {"alpha": "2.0", "beta": "2.1"}
+
+
+def test_requirements_file_and_constraints(lock, tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("# the app\nalpha[fast]  # with gamma\n")
+    con = tmp_path / "constraints.txt"
+    con.write_text("beta<2.1\ngamma==1.0\n")
+    out = tmp_path / "c.toml"
+    r = lock("-r", req, "-c", con, out=out)
+    assert r.returncode == 0, r.stderr
+    doc = read_lock(out)
+    assert versions(doc) == {"alpha": "2.0", "beta": "2.0", "gamma": "1.0"}
+    # A constraint alone adds nothing to the lock.
+    r = lock("beta", "-c", con, out=out)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(out)) == {"beta": "2.0"}
+
+
+def test_pyproject_with_extra(lock, tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "app"\nversion = "0.1"\nrequires-python = ">=3.9"\n'
+        'dependencies = ["alpha"]\n\n[project.optional-dependencies]\n'
+        'speed = ["alpha[fast]"]\ntest = ["beta<2.1"]\n'
+    )
+    out = tmp_path / "p.toml"
+    r = lock("-r", pyproject, out=out)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(out)) == {"alpha": "2.0", "beta": "2.1"}
+    r = lock("-r", pyproject, "--extra", "speed", out=out)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(out)) == {"alpha": "2.0", "beta": "2.1", "gamma": "1.5"}
+    r = lock("-r", pyproject, "--extra", "speed", "--extra", "test", out=out)
+    assert r.returncode == 0, r.stderr
+    assert versions(read_lock(out)) == {"alpha": "2.0", "beta": "2.0", "gamma": "1.5"}
+
+
+# --------------------------------------------------------------------------- --check
+
+
+def test_check_up_to_date_and_stale_never_writes(lock, links, tmp_path):
+    out = tmp_path / "pylock.toml"
+    req = tmp_path / "requirements.txt"
+    req.write_text("alpha\n")
+    assert lock("-r", req, out=out).returncode == 0
+    before = stat_of(out)
+
+    r = lock("-r", req, "--check", out=out)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "pylock.toml is up to date\n", ""), r
+    assert stat_of(out) == before
+
+    # Changed inputs: out of date, the lock untouched.
+    req.write_text("alpha\ngamma\n")
+    r = lock("-r", req, "--check", out=out)
+    assert r.returncode == 1
+    assert r.stderr.startswith("sparkenv: error: pylock.toml is out of date: "), r.stderr
+    assert stat_of(out) == before
+
+    # Same inputs, but the index has a newer beta: out of date too.
+    req.write_text("alpha\n")
+    assert lock("-r", req, "--check", out=out).returncode == 0
+    make_wheel(links, "beta", "2.2", [])
+    r = lock("-r", req, "--check", out=out)
+    assert r.returncode == 1
+    assert r.stderr.startswith("sparkenv: error: pylock.toml is out of date: "), r.stderr
+    assert stat_of(out) == before
+
+
+def test_check_without_a_lock(lock, tmp_path):
+    out = tmp_path / "missing.toml"
+    r = lock("alpha", "--check", out=out)
+    assert r.returncode in (1, 2), r
+    assert "missing.toml" in r.stderr
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_invalid_requirement(lock, tmp_path):
+    r = lock("alpha[fast", out=tmp_path / "x.toml")
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr == (
+        "sparkenv: error: invalid requirement 'alpha[fast': expected ']' after the extras "
+        "(to match the '[' at position 5) at position 10\n"
+    )
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_missing_requirements_file(lock, tmp_path):
+    missing = tmp_path / "nope.txt"
+    r = lock("-r", missing, out=tmp_path / "x.toml")
+    assert r.returncode == 2
+    assert r.stderr.startswith("sparkenv: error: ") and str(missing) in r.stderr, r.stderr
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_bad_resolution_value(lock, tmp_path):
+    r = lock("alpha", "--resolution", "newest", out=tmp_path / "x.toml")
+    assert r.returncode == 2
+    assert "newest" in r.stderr, r.stderr
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_unknown_package(lock, tmp_path):
+    r = lock("alpha", "nosuchpkg", out=tmp_path / "x.toml")
+    assert r.returncode == 1
+    assert r.stderr.startswith("sparkenv: error: 'nosuchpkg' was not found in the package index"), r.stderr
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_unsatisfiable_explains_and_leaves_the_lock_alone(lock, tmp_path):
+    out = tmp_path / "pylock.toml"
+    assert lock("alpha", out=out).returncode == 0
+    before = stat_of(out)
+    r = lock("alpha==2.0", "beta<2", out=out)
+    assert r.returncode == 1
+    assert r.stderr.startswith("sparkenv: error: no solution found"), r.stderr
+    assert "Because " in r.stderr, r.stderr
+    assert stat_of(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("pylock")] == ["pylock.toml"]
+
+
+def test_unreachable_index_names_the_url(run, tmp_path):
+    url = "http://127.0.0.1:9/simple/"
+    out = tmp_path / "x.toml"
+    r = run("lock", "alpha", "--index-url", url, *TARGET, "--cache-dir", tmp_path / "cache",
+            "-o", out)
+    assert r.returncode == 1
+    assert r.stderr.startswith("sparkenv: error: ") and "http://127.0.0.1:9/simple/" in r.stderr, r.stderr
+    assert not out.exists()
