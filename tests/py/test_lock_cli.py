@@ -146,11 +146,16 @@ def test_default_output_is_pylock_toml_in_the_working_directory(lock, tmp_path):
 
 
 def test_same_inputs_give_the_same_bytes(lock, tmp_path):
-    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a, b, c = tmp_path / "a.toml", tmp_path / "b.toml", tmp_path / "c.toml"
     assert lock("alpha[fast]", "gamma<2", out=a).returncode == 0
-    assert lock("gamma<2", "alpha[fast]", out=b).returncode == 0
+    assert lock("alpha[fast]", "gamma<2", out=b).returncode == 0
     assert a.read_bytes() == b.read_bytes()
     assert versions(read_lock(a)) == {"alpha": "2.0", "beta": "2.1", "gamma": "1.5"}
+    # The requirements in another order: the same packages, byte for byte
+    # ([tool.sparkenv] keeps the inputs as given).
+    assert lock("gamma<2", "alpha[fast]", out=c).returncode == 0
+    assert read_lock(a)["packages"] == read_lock(c)["packages"]
+    assert a.read_text().split("[tool.sparkenv]")[0] == c.read_text().split("[tool.sparkenv]")[0]
     # And again into the same file: the same bytes.
     before = a.read_bytes()
     assert lock("alpha[fast]", "gamma<2", out=a).returncode == 0
