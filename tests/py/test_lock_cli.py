@@ -13,9 +13,12 @@ The fixture's projects (all py3-none-any, Requires-Python >=3.8):
     gamma 1.0, 1.5
 """
 import base64
+import functools
 import hashlib
-import os
+import html
+import http.server
 import re
+import threading
 import tomllib
 import zipfile
 from pathlib import Path
@@ -91,6 +94,51 @@ def lock(run, links, tmp_path):
                    "--cache-dir", cache, *extra, cwd=cwd or tmp_path)
 
     return _lock
+
+
+class LocalIndex:
+    """A PEP 503 simple index of the links folder, served from 127.0.0.1 by
+    Python's http.server (relative file URLs, #sha256 fragments)."""
+
+    def __init__(self, root: Path, links: Path):
+        files = root / "files"
+        files.mkdir(parents=True)
+        by_project = {}
+        for wheel in sorted(links.glob("*.whl")):
+            (files / wheel.name).write_bytes(wheel.read_bytes())
+            by_project.setdefault(wheel.name.split("-")[0], []).append(wheel)
+        for project, wheels in by_project.items():
+            page = root / "simple" / project
+            page.mkdir(parents=True)
+            anchors = "".join(
+                f'<a href="../../files/{html.escape(w.name)}#sha256='
+                f'{hashlib.sha256(w.read_bytes()).hexdigest()}" data-requires-python="&gt;=3.8">'
+                f"{html.escape(w.name)}</a>\n" for w in wheels)
+            (page / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{anchors}</body></html>\n")
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/simple/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        if not self.thread.is_alive():
+            return
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def index(tmp_path, links):
+    served = LocalIndex(tmp_path / "index", links)
+    yield served
+    served.stop()
 
 
 def read_lock(path: Path) -> dict:
@@ -328,3 +376,47 @@ def test_unreachable_index_names_the_url(run, tmp_path):
     assert r.returncode == 1
     assert r.stderr.startswith("sparkenv: error: ") and "http://127.0.0.1:9/simple/" in r.stderr, r.stderr
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- an HTTP index
+
+
+def test_index_url_offline_and_the_environment_default(run, index, tmp_path):
+    cache = tmp_path / "cache"
+    out = tmp_path / "http.toml"
+    r = run("lock", "alpha", "--index-url", index.url, *TARGET, "--cache-dir", cache, "-o", out)
+    assert r.returncode == 0, r.stderr
+    doc = read_lock(out)
+    assert versions(doc) == {"alpha": "2.0", "beta": "2.1"}
+    base = index.url[: -len("simple/")]
+    for package in doc["packages"]:
+        assert package["index"] == index.url
+        [wheel] = package["wheels"]
+        assert wheel["url"] == f"{base}files/{wheel['name']}"  # the relative href, resolved
+    first = out.read_bytes()
+
+    # SPARKENV_INDEX_URL is the default index; --index-url wins over it.
+    env_out = tmp_path / "env.toml"
+    r = run("lock", "alpha", *TARGET, "--cache-dir", tmp_path / "cache2", "-o", env_out,
+            env={"SPARKENV_INDEX_URL": index.url, "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    assert env_out.read_bytes() == first
+    r = run("lock", "alpha", "--index-url", index.url, *TARGET, "--cache-dir", tmp_path / "cache3",
+            "-o", env_out, env={"SPARKENV_INDEX_URL": "http://127.0.0.1:9/simple/",
+                                "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    assert env_out.read_bytes() == first
+
+    # With the server gone, --offline locks from the cache: the same bytes.
+    index.stop()
+    off = tmp_path / "offline.toml"
+    r = run("lock", "alpha", "--index-url", index.url, *TARGET, "--cache-dir", cache, "--offline",
+            "-o", off)
+    assert r.returncode == 0, r.stderr
+    assert off.read_bytes() == first
+    # ... and with an empty cache it fails, naming the page it does not have.
+    r = run("lock", "alpha", "--index-url", index.url, *TARGET, "--cache-dir", tmp_path / "empty",
+            "--offline", "-o", off)
+    assert r.returncode == 1
+    assert r.stderr.startswith("sparkenv: error: ") and f"{index.url}alpha/" in r.stderr, r.stderr
+    assert off.read_bytes() == first
