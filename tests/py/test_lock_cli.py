@@ -284,32 +284,48 @@ def test_pyproject_with_extra(lock, tmp_path):
 # --------------------------------------------------------------------------- --check
 
 
-def test_check_up_to_date_and_stale_never_writes(lock, links, tmp_path):
+def test_check_up_to_date_and_stale_never_writes(lock, run, links, tmp_path):
+    # The default lock, ./pylock.toml, in the working directory.
     out = tmp_path / "pylock.toml"
     req = tmp_path / "requirements.txt"
     req.write_text("alpha\n")
-    assert lock("-r", req, out=out).returncode == 0
+    assert lock("-r", req).returncode == 0
     before = stat_of(out)
 
-    r = lock("-r", req, "--check", out=out)
-    assert (r.returncode, r.stdout, r.stderr) == (0, "pylock.toml is up to date\n", ""), r
-    assert stat_of(out) == before
+    def check(*args, **kwargs):
+        r = lock("-r", req, "--check", *args, **kwargs)
+        assert stat_of(out) == before  # never written
+        assert r.stdout == ""
+        return r
+
+    assert (check().returncode, check().stderr) == (0, "pylock.toml is up to date\n")
+    assert check("-q").stderr == ""
 
     # Changed inputs: out of date, the lock untouched.
     req.write_text("alpha\ngamma\n")
-    r = lock("-r", req, "--check", out=out)
+    r = check()
     assert r.returncode == 1
-    assert r.stderr.startswith("sparkenv: error: pylock.toml is out of date: "), r.stderr
+    assert r.stderr.startswith("pylock.toml is out of date: "), r.stderr
+    req.write_text("alpha\n")
+    assert check().returncode == 0
+
+    # Another target or resolution: out of date.
+    r = run("lock", "-r", req, "--no-index", "--find-links", links, "--python", "3.12",
+            "--platform", "manylinux_2_28_x86_64", "--cache-dir", tmp_path / "cache", "--check",
+            cwd=tmp_path)
+    assert r.returncode == 1 and r.stderr.startswith("pylock.toml is out of date: "), r.stderr
     assert stat_of(out) == before
 
-    # Same inputs, but the index has a newer beta: out of date too.
-    req.write_text("alpha\n")
-    assert lock("-r", req, "--check", out=out).returncode == 0
+    # A newer beta on the index does not make the lock stale: --check asks
+    # whether the locked versions still satisfy the inputs, it does not upgrade.
     make_wheel(links, "beta", "2.2", [])
-    r = lock("-r", req, "--check", out=out)
+    assert check().returncode == 0
+    # The locked beta file gone from the index: out of date.
+    (links / "beta-2.1-py3-none-any.whl").unlink()
+    r = check()
     assert r.returncode == 1
-    assert r.stderr.startswith("sparkenv: error: pylock.toml is out of date: "), r.stderr
-    assert stat_of(out) == before
+    assert r.stderr.startswith("pylock.toml is out of date: "), r.stderr
+    assert "beta" in r.stderr, r.stderr
 
 
 def test_check_without_a_lock(lock, tmp_path):
