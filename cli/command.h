@@ -40,6 +40,7 @@ struct Command {
 // Defined in each subcommand's file.
 std::function<int()> SetupTarget(CLI::App* app);
 std::function<int()> SetupCheck(CLI::App* app);
+std::function<int()> SetupLock(CLI::App* app);
 
 // Adds the target options (--python, --implementation, --platform, --abi,
 // --target) to any command that resolves or installs for a target; pass the

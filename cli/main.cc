@@ -33,6 +33,7 @@ const std::vector<Command>& Commands() {
       {"target", "Describe the cluster's interpreter and platform (markers and tags)", SetupTarget},
       {"check", "Validate a version, specifier, requirement, marker, wheel filename or METADATA",
        SetupCheck},
+      {"lock", "Resolve requirements for the target and write a PEP 751 pylock.toml", SetupLock},
   };
   return commands;
 }
