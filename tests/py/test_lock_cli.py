@@ -329,68 +329,108 @@ def test_check_up_to_date_and_stale_never_writes(lock, run, links, tmp_path):
 
 
 def test_check_without_a_lock(lock, tmp_path):
-    out = tmp_path / "missing.toml"
-    r = lock("alpha", "--check", out=out)
-    assert r.returncode in (1, 2), r
-    assert "missing.toml" in r.stderr
-    assert not out.exists()
+    r = lock("alpha", "--check", out="missing.toml")
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == "sparkenv: error: cannot read 'missing.toml': No such file or directory\n"
+    assert not (tmp_path / "missing.toml").exists()
 
 
 # --------------------------------------------------------------------------- errors
 
+MARKERS = ('implementation_name == "cpython" and python_version == "3.11" and '
+           'sys_platform == "linux" and platform_machine == "x86_64"')
+NO_FILE_EXIT = pytest.mark.xfail(
+    strict=True, reason="docs/lock.md and the contract: an unreadable requirements file is "
+    "invalid input (exit 2); the binary exits 1 (reported to the lead)")
 
-def test_invalid_requirement(lock, tmp_path):
-    r = lock("alpha[fast", out=tmp_path / "x.toml")
-    assert r.returncode == 2
-    assert r.stdout == ""
-    assert r.stderr == (
-        "sparkenv: error: invalid requirement 'alpha[fast': expected ']' after the extras "
-        "(to match the '[' at position 5) at position 10\n"
-    )
+# (id, arguments, files to create, exit code, the whole stderr). Each runs in a
+# folder that already holds a lock, ./pylock.toml, which must stay as it was.
+ERRORS = [
+    ("invalid-requirement", ["alpha[fast", *TARGET], {}, 2,
+     "invalid requirement 'alpha[fast': expected ']' after the extras "
+     "(to match the '[' at position 5) at position 10"),
+    ("invalid-requirement-in-file", ["-r", "req.txt", *TARGET], {"req.txt": "beta\nalpha[fast\n"}, 2,
+     "req.txt:2: invalid requirement 'alpha[fast': expected ']' after the extras "
+     "(to match the '[' at position 5) at position 10"),
+    ("invalid-pyproject", ["-r", "pyproject.toml", *TARGET],
+     {"pyproject.toml": '[project]\nname = "app"\nversion = "1"\ndependencies = "alpha"\n'}, 2,
+     "pyproject.toml:4: project.dependencies: expected an array of strings, not a string"),
+    ("bad-resolution", ["alpha", "--resolution", "newest", *TARGET], {}, 2,
+     "invalid --resolution 'newest': expected highest, lowest or lowest-direct"),
+    ("bad-prerelease", ["alpha", "--prerelease", "never", *TARGET], {}, 2,
+     "invalid --prerelease 'never': expected if-necessary-or-explicit or allow"),
+    ("extra-without-pyproject", ["alpha", "--extra", "x", *TARGET], {}, 2,
+     "--extra 'x' selects optional dependencies of a pyproject.toml, but none was given "
+     "(use -r pyproject.toml)"),
+    ("nothing-to-lock", [*TARGET], {}, 2,
+     "nothing to lock: give requirements, -r requirements.txt or -r pyproject.toml"),
+    ("no-python", ["alpha", "--platform", "manylinux_2_28_x86_64"], {}, 2,
+     "--python is required to declare a target: give the cluster's Python version, e.g. --python 3.11"),
+    ("no-platform", ["alpha", "--python", "3.11"], {}, 2,
+     "--platform is required to declare a target: name the cluster's platform, "
+     "e.g. --platform manylinux_2_28_x86_64"),
+    ("bad-python", ["alpha", "--python", "3.x", "--platform", "manylinux_2_28_x86_64"], {}, 2,
+     "invalid Python version '3.x': expected MAJOR.MINOR or MAJOR.MINOR.MICRO, e.g. '3.11' or '3.11.9'"),
+    pytest.param("missing-requirements-file", ["-r", "nope.txt", *TARGET], {}, 2,
+                 "could not open requirements file: cannot read 'nope.txt': No such file or directory",
+                 marks=NO_FILE_EXIT, id="missing-requirements-file"),
+    pytest.param("missing-constraints-file", ["alpha", "-c", "nope.txt", *TARGET], {}, 2,
+                 "could not open constraints file: cannot read 'nope.txt': No such file or directory",
+                 marks=NO_FILE_EXIT, id="missing-constraints-file"),
+    ("unknown-package", ["alpha", "nosuchpkg", *TARGET], {}, 1,
+     "Because nosuchpkg was not found in the package index and you require nosuchpkg, "
+     "version solving failed."),
+    ("unsatisfiable", ["alpha==2.0", "beta<2", *TARGET], {}, 1,
+     f"no solution found for the target ({MARKERS}):\n"
+     "Because alpha==2.0 depends on beta>=2 and you require alpha==2.0, beta>=2.0 is required.\n"
+     "And because you require beta<2, version solving failed."),
+    ("requires-python", ["-r", "pyproject.toml", *TARGET],
+     {"pyproject.toml": '[project]\nname = "app"\nversion = "1"\nrequires-python = ">=3.12"\n'
+                        'dependencies = ["alpha"]\n'}, 1,
+     f"no solution found for the target ({MARKERS}):\n"
+     "the target's Python 3.11.0 does not satisfy the project's Requires-Python >=3.12"),
+]
+
+
+def _ids(case):
+    return case.id if hasattr(case, "id") else case[0]
+
+
+@pytest.mark.parametrize("name,args,files,code,message", ERRORS, ids=[_ids(c) for c in ERRORS])
+def test_error_is_named_and_nothing_is_written(run, links, tmp_path, name, args, files, code,
+                                               message):
+    cache = tmp_path / "cache"
+    common = ["--no-index", "--find-links", links, "--cache-dir", cache]
+    assert run("lock", "beta", *common, *TARGET, cwd=tmp_path).returncode == 0
+    lock_file = tmp_path / "pylock.toml"
+    before = stat_of(lock_file)
+    for file, text in files.items():
+        (tmp_path / file).write_text(text)
+    listing = sorted(p.name for p in tmp_path.iterdir())
+
+    r = run("lock", *args, *common, cwd=tmp_path)
+    assert (r.stderr, r.stdout) == (f"sparkenv: error: {message}\n", "")
+    assert r.returncode == code
+    assert stat_of(lock_file) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no temporary left behind
+
+
+def test_missing_requirements_file_message(lock, tmp_path):
+    # The message part of the xfail cases above (their exit code is the open point).
+    r = lock("-r", "nope.txt", out="x.toml")
+    assert r.returncode != 0
+    assert r.stderr == ("sparkenv: error: could not open requirements file: "
+                        "cannot read 'nope.txt': No such file or directory\n")
     assert not (tmp_path / "x.toml").exists()
-
-
-def test_missing_requirements_file(lock, tmp_path):
-    missing = tmp_path / "nope.txt"
-    r = lock("-r", missing, out=tmp_path / "x.toml")
-    assert r.returncode == 2
-    assert r.stderr.startswith("sparkenv: error: ") and str(missing) in r.stderr, r.stderr
-    assert not (tmp_path / "x.toml").exists()
-
-
-def test_bad_resolution_value(lock, tmp_path):
-    r = lock("alpha", "--resolution", "newest", out=tmp_path / "x.toml")
-    assert r.returncode == 2
-    assert "newest" in r.stderr, r.stderr
-    assert not (tmp_path / "x.toml").exists()
-
-
-def test_unknown_package(lock, tmp_path):
-    r = lock("alpha", "nosuchpkg", out=tmp_path / "x.toml")
-    assert r.returncode == 1
-    assert r.stderr.startswith("sparkenv: error: 'nosuchpkg' was not found in the package index"), r.stderr
-    assert not (tmp_path / "x.toml").exists()
-
-
-def test_unsatisfiable_explains_and_leaves_the_lock_alone(lock, tmp_path):
-    out = tmp_path / "pylock.toml"
-    assert lock("alpha", out=out).returncode == 0
-    before = stat_of(out)
-    r = lock("alpha==2.0", "beta<2", out=out)
-    assert r.returncode == 1
-    assert r.stderr.startswith("sparkenv: error: no solution found"), r.stderr
-    assert "Because " in r.stderr, r.stderr
-    assert stat_of(out) == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("pylock")] == ["pylock.toml"]
 
 
 def test_unreachable_index_names_the_url(run, tmp_path):
-    url = "http://127.0.0.1:9/simple/"
     out = tmp_path / "x.toml"
-    r = run("lock", "alpha", "--index-url", url, *TARGET, "--cache-dir", tmp_path / "cache",
-            "-o", out)
-    assert r.returncode == 1
-    assert r.stderr.startswith("sparkenv: error: ") and "http://127.0.0.1:9/simple/" in r.stderr, r.stderr
+    r = run("lock", "alpha", "--index-url", "http://127.0.0.1:9/simple/", *TARGET, "--cache-dir",
+            tmp_path / "cache", "-o", out)
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == ("sparkenv: error: GET http://127.0.0.1:9/simple/alpha/: connection refused "
+                        "(after 3 attempts)\n")
     assert not out.exists()
 
 
@@ -434,5 +474,6 @@ def test_index_url_offline_and_the_environment_default(run, index, tmp_path):
     r = run("lock", "alpha", "--index-url", index.url, *TARGET, "--cache-dir", tmp_path / "empty",
             "--offline", "-o", off)
     assert r.returncode == 1
-    assert r.stderr.startswith("sparkenv: error: ") and f"{index.url}alpha/" in r.stderr, r.stderr
+    assert r.stderr == (f"sparkenv: error: GET {index.url}alpha/: not in the cache, and offline "
+                        f"mode forbids the network (cache '{tmp_path / 'empty' / 'simple-v1'}')\n")
     assert off.read_bytes() == first
