@@ -413,6 +413,12 @@ def test_error_is_named_and_nothing_is_written(run, links, tmp_path, name, args,
     assert r.returncode == code
     assert stat_of(lock_file) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no temporary left behind
+    # Into a new file, or to stdout: nothing at all.
+    r = run("lock", *args, *common, "-o", "new.toml", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (code, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
+    r = run("lock", *args, *common, "-o", "-", cwd=tmp_path)
+    assert (r.returncode, r.stdout) == (code, "")
 
 
 def test_missing_requirements_file_message(lock, tmp_path):
