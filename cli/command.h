@@ -41,6 +41,8 @@ struct Command {
 std::function<int()> SetupTarget(CLI::App* app);
 std::function<int()> SetupCheck(CLI::App* app);
 std::function<int()> SetupLock(CLI::App* app);
+std::function<int()> SetupCache(CLI::App* app);
+std::function<int()> SetupBuild(CLI::App* app);
 
 // Adds the target options (--python, --implementation, --platform, --abi,
 // --target) to any command that resolves or installs for a target; pass the

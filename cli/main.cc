@@ -34,6 +34,8 @@ const std::vector<Command>& Commands() {
       {"check", "Validate a version, specifier, requirement, marker, wheel filename or METADATA",
        SetupCheck},
       {"lock", "Resolve requirements for the target and write a PEP 751 pylock.toml", SetupLock},
+      {"build", "Fetch, verify and install a lock's wheels into an environment folder", SetupBuild},
+      {"cache", "Show or clean the download cache (dir, info, clean)", SetupCache},
   };
   return commands;
 }

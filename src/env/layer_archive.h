@@ -1,0 +1,40 @@
+// Layers as archives: a folder packed into a deterministic tar.gz, and such
+// an archive unpacked again (for `--format dir|tar.gz|zip`).
+//
+// Packing (libarchive, POSIX pax-restricted tar, gzip level 1 without a
+// timestamp): entries in byte order of their paths, folders before their
+// contents, every mtime fixed (1980-01-01), owner 0/0 without names, modes
+// 0755 (folders and files with any execute bit) or 0644. Only regular files
+// and folders are packed (the installer makes nothing else), so the same
+// tree always gives the same bytes with the same zlib.
+// Thread-safe: no shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+
+namespace sparkenv::env {
+
+struct PackedLayer {
+  std::string sha256;  // of the archive
+  uint64_t size = 0;
+};
+
+enum class ArchiveFormat { kTarGz, kZip };
+
+// Packs the tree under `dir` into `archive_path` (written in place; the
+// caller renames it). Errors name the file that failed. kZip (deflate) is
+// for the classic single-archive output only; layers are always kTarGz.
+Result<PackedLayer> PackDirectory(const std::string& dir, const std::string& archive_path,
+                                  ArchiveFormat format = ArchiveFormat::kTarGz);
+
+// Unpacks an archive made by PackDirectory into `dir` (which must exist),
+// refusing anything but regular files and folders with safe relative names.
+// A file that already exists is an error naming both the archive and the
+// path (two layers must not install the same file) unless its bytes are
+// identical.
+Status UnpackLayer(const std::string& archive_path, const std::string& dir);
+
+}  // namespace sparkenv::env
