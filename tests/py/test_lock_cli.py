@@ -483,3 +483,37 @@ def test_index_url_offline_and_the_environment_default(run, index, tmp_path):
     assert r.stderr == (f"sparkenv: error: GET {index.url}alpha/: not in the cache, and offline "
                         f"mode forbids the network (cache '{tmp_path / 'empty' / 'simple-v1'}')\n")
     assert off.read_bytes() == first
+
+
+def test_first_index_that_has_a_project_supplies_all_of_it(run, tmp_path):
+    # A: alpha 1.0 and beta 1.0. B (extra index): alpha 2.0, beta 1.0/2.0/2.1, gamma.
+    # alpha and beta come from A only (B's newer releases are not looked at);
+    # gamma, which A does not have, from B.
+    folders = {}
+    for side, wanted in (("a", {("alpha", "1.0"), ("beta", "1.0")}),
+                         ("b", set(PROJECTS) - {("alpha", "1.0")})):
+        folder = tmp_path / f"links-{side}"
+        folder.mkdir()
+        for (name, version) in wanted:
+            make_wheel(folder, name, version, PROJECTS[(name, version)])
+        folders[side] = LocalIndex(tmp_path / f"index-{side}", folder)
+    try:
+        a, b = folders["a"].url, folders["b"].url
+        out = tmp_path / "pylock.toml"
+        r = run("lock", "alpha", "gamma", "--index-url", a, "--extra-index-url", b, *TARGET,
+                "--cache-dir", tmp_path / "cache", "-o", out)
+        assert r.returncode == 0, r.stderr
+        doc = read_lock(out)
+        assert {p["name"]: (p["version"], p["index"]) for p in doc["packages"]} == {
+            "alpha": ("1.0", a), "beta": ("1.0", a), "gamma": ("1.5", b)}
+        assert doc["tool"]["sparkenv"]["indexes"] == [a, b]
+        # alpha>=2 exists only on B: A has alpha, so there is no solution.
+        r = run("lock", "alpha>=2", "--index-url", a, "--extra-index-url", b, *TARGET,
+                "--cache-dir", tmp_path / "cache", "-o", out)
+        assert r.returncode == 1
+        assert r.stderr.startswith("sparkenv: error: no solution found for the target"), r.stderr
+        assert "no version of alpha matches >=2" in r.stderr, r.stderr
+        assert read_lock(out) == doc
+    finally:
+        for served in folders.values():
+            served.stop()
