@@ -1,9 +1,12 @@
 #include "env/builder.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -95,8 +98,8 @@ struct Work {
 };
 
 std::string LayerKey(const std::string& wheel_sha256, const std::string& python) {
-  return index::Sha256Hex(std::string(kFormat) + "\nlayer of wheel " + wheel_sha256 +
-                          "\npython " + python + "\n");
+  return index::Sha256Hex(std::string(kFormat) + "\nlayer of wheel " + wheel_sha256 + "\npython " +
+                          python + "\n");
 }
 
 std::string LayerIndexPath(const std::string& root, const std::string& key) {
@@ -160,7 +163,13 @@ Status BuildLayer(Work& w, const std::string& python, const std::string& work_ro
   const std::string tree = work_root + "/" + w.package;
   install::InstallOptions options;
   options.python_version = python;
-  auto report = install::InstallWheel(w.wheel_path, *name, *version, options, tree);
+  // The blob's path carries no file name: the wheel's comes from the lock.
+  int fd = open(w.wheel_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Error("cannot read " + Quote(w.wheel_path) + ": " + std::strerror(errno),
+                 ErrorKind::kIo);
+  }
+  auto report = install::InstallWheelFd(fd, w.wheel.FileName(), *name, *version, options, tree);
   if (!report.ok()) return report.error();
   const std::string archive = work_root + "/" + w.package + ".tar.gz";
   auto packed = PackDirectory(tree, archive);
@@ -194,8 +203,9 @@ Result<std::vector<Work>> PlanFromLock(const lock::Lock& l, const std::string& s
   for (const lock::Package& p : l.packages) {
     const std::string what = source + ": package " + Quote(p.name);
     if (p.vcs || p.directory || p.archive) {
-      return Error(what + " comes from a VCS, a folder or an archive URL; sparkenv build "
-                          "installs wheels only",
+      return Error(what +
+                       " comes from a VCS, a folder or an archive URL; sparkenv build "
+                       "installs wheels only",
                    ErrorKind::kInvalidInput);
     }
     if (p.wheels.empty()) {
@@ -219,7 +229,8 @@ Result<std::vector<Work>> PlanFromLock(const lock::Lock& l, const std::string& s
                    ErrorKind::kInvalidInput);
     }
     if (f.url.empty()) {
-      return Error(what + ": wheel " + Quote(f.FileName()) + " has no url", ErrorKind::kInvalidInput);
+      return Error(what + ": wheel " + Quote(f.FileName()) + " has no url",
+                   ErrorKind::kInvalidInput);
     }
     Work w;
     w.package = p.name;
@@ -228,7 +239,8 @@ Result<std::vector<Work>> PlanFromLock(const lock::Lock& l, const std::string& s
     w.wheel_sha256 = sha->second;
     out.push_back(std::move(w));
   }
-  std::sort(out.begin(), out.end(), [](const Work& a, const Work& b) { return a.package < b.package; });
+  std::sort(out.begin(), out.end(),
+            [](const Work& a, const Work& b) { return a.package < b.package; });
   return out;
 }
 
@@ -237,7 +249,9 @@ Status LinkOrCopy(const std::string& from, const std::string& to) {
   fs::create_hard_link(from, to, ec);
   if (!ec) return Status();
   fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-  if (ec) return Error("cannot copy " + Quote(from) + " to " + Quote(to) + ": " + ec.message(), ErrorKind::kIo);
+  if (ec)
+    return Error("cannot copy " + Quote(from) + " to " + Quote(to) + ": " + ec.message(),
+                 ErrorKind::kIo);
   return Status();
 }
 
@@ -339,7 +353,8 @@ Result<BuildReport> Build(const BuildOptions& options) {
   }
   TempDir staging(out_path.string() + ".tmp-" + RandomSuffix());
   fs::create_directories(fs::path(staging.path()) / "layers", ec);
-  if (ec) return Error("cannot create " + Quote(staging.path()) + ": " + ec.message(), ErrorKind::kIo);
+  if (ec)
+    return Error("cannot create " + Quote(staging.path()) + ": " + ec.message(), ErrorKind::kIo);
 
   // 3. Fetch the wheels still needed.
   if (!missing.empty()) {
@@ -383,7 +398,8 @@ Result<BuildReport> Build(const BuildOptions& options) {
     if (!errors.empty()) {
       ErrorKind kind = ErrorKind::kIo;
       for (const Status& s : results) {
-        if (!s.ok() && s.error().kind() == ErrorKind::kInvalidInput) kind = ErrorKind::kInvalidInput;
+        if (!s.ok() && s.error().kind() == ErrorKind::kInvalidInput)
+          kind = ErrorKind::kInvalidInput;
       }
       return Error(Join(errors, "\n"), kind);
     }
@@ -407,8 +423,8 @@ Result<BuildReport> Build(const BuildOptions& options) {
     }
     if (options.format != "dir") {
       const std::string archive = staging.path() + "/env." + options.format;
-      auto packed = PackDirectory(merged, archive,
-                                  options.format == "zip" ? ArchiveFormat::kZip : ArchiveFormat::kTarGz);
+      auto packed = PackDirectory(
+          merged, archive, options.format == "zip" ? ArchiveFormat::kZip : ArchiveFormat::kTarGz);
       if (!packed.ok()) return packed.error();
       fs::remove_all(merged, ec);
     }

@@ -64,8 +64,9 @@ Result<PackedLayer> PackDirectory(const std::string& dir, const std::string& arc
     paths.push_back(fs::relative(it->path(), dir));
   }
   if (ec) return Error("cannot list " + Quote(dir) + ": " + ec.message(), ErrorKind::kIo);
-  std::sort(paths.begin(), paths.end(),
-            [](const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); });
+  std::sort(paths.begin(), paths.end(), [](const fs::path& a, const fs::path& b) {
+    return a.generic_string() < b.generic_string();
+  });
 
   ArchivePtr a(archive_write_new());
   const std::string context = "cannot write " + Quote(archive_path);
@@ -76,8 +77,7 @@ Result<PackedLayer> PackDirectory(const std::string& dir, const std::string& arc
   } else {
     ok = archive_write_set_format_pax_restricted(a.get()) == ARCHIVE_OK &&
          archive_write_add_filter_gzip(a.get()) == ARCHIVE_OK &&
-         archive_write_set_filter_option(a.get(), "gzip", "compression-level", "1") ==
-             ARCHIVE_OK &&
+         archive_write_set_filter_option(a.get(), "gzip", "compression-level", "1") == ARCHIVE_OK &&
          archive_write_set_filter_option(a.get(), "gzip", "timestamp", nullptr) == ARCHIVE_OK;
   }
   if (!ok || archive_write_open_filename(a.get(), archive_path.c_str()) != ARCHIVE_OK) {
@@ -168,7 +168,8 @@ Status UnpackLayer(const std::string& archive_path, const std::string& dir) {
     std::error_code ec;
     if (is_dir) {
       fs::create_directories(target, ec);
-      if (ec) return Error(context + ": " + Quote(target.string()) + ": " + ec.message(), ErrorKind::kIo);
+      if (ec)
+        return Error(context + ": " + Quote(target.string()) + ": " + ec.message(), ErrorKind::kIo);
       continue;
     }
     const mode_t mode = (archive_entry_perm(entry) & 0111) != 0 ? 0755 : 0644;

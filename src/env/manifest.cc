@@ -77,8 +77,10 @@ Result<Manifest> FromJson(std::string_view text, std::string_view source) {
     return Status();
   };
   Manifest m;
-  for (auto [key, out] : {std::pair{"format", &m.format}, {"env_id", &m.env_id},
-                          {"lock_sha256", &m.lock_sha256}, {"created_by", &m.created_by}}) {
+  for (auto [key, out] : {std::pair{"format", &m.format},
+                          {"env_id", &m.env_id},
+                          {"lock_sha256", &m.lock_sha256},
+                          {"created_by", &m.created_by}}) {
     Status s = str(j, key, out);
     if (!s.ok()) return s.error();
   }
@@ -119,18 +121,20 @@ Result<Manifest> FromJson(std::string_view text, std::string_view source) {
     const std::string at = where + ": layers[" + std::to_string(i) + "]";
     if (!o.is_object()) return Error(at + " must be an object", ErrorKind::kInvalidInput);
     Layer l;
-    for (auto [key, out] : {std::pair{"sha256", &l.sha256}, {"package", &l.package},
-                            {"version", &l.version}, {"wheel", &l.wheel},
+    for (auto [key, out] : {std::pair{"sha256", &l.sha256},
+                            {"package", &l.package},
+                            {"version", &l.version},
+                            {"wheel", &l.wheel},
                             {"wheel_sha256", &l.wheel_sha256}}) {
       Status st = str(o, key, out);
       if (!st.ok()) return Error(at + ": " + key + " must be a string", ErrorKind::kInvalidInput);
     }
-    for (auto [key, out] :
-         {std::pair{"size", &l.size}, {"files", &l.files}, {"installed_bytes", &l.installed_bytes}}) {
+    for (auto [key, out] : {std::pair{"size", &l.size},
+                            {"files", &l.files},
+                            {"installed_bytes", &l.installed_bytes}}) {
       Status st = num(o, key, out);
       if (!st.ok()) {
-        return Error(at + ": " + key + " must be a non-negative integer",
-                     ErrorKind::kInvalidInput);
+        return Error(at + ": " + key + " must be a non-negative integer", ErrorKind::kInvalidInput);
       }
     }
     if (!IsHex64(l.sha256) || !IsHex64(l.wheel_sha256)) {
@@ -145,9 +149,9 @@ Result<Manifest> FromJson(std::string_view text, std::string_view source) {
   }
   const std::string id = EnvironmentId(m.lock_sha256, m.target_markers, m.target_tags_sha256);
   if (id != m.env_id) {
-    return Error(where + ": env_id " + m.env_id + " does not match its lock and target (" + id +
-                     ")",
-                 ErrorKind::kInvalidInput);
+    return Error(
+        where + ": env_id " + m.env_id + " does not match its lock and target (" + id + ")",
+        ErrorKind::kInvalidInput);
   }
   return m;
 }

@@ -20,13 +20,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Leaked on purpose: the exit handler that removes it runs after static
+// destructors.
 const fs::path& WorkDir() {
-  static const fs::path dir = [] {
+  static const fs::path* dir = [] {
     std::string tmpl = (fs::temp_directory_path() / "sparkenv-wheel-fuzz-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-    return fs::path(tmpl);
+    auto* path = new fs::path(tmpl);
+    std::atexit([] {
+      std::error_code ec;
+      fs::remove_all(WorkDir(), ec);
+    });
+    return path;
   }();
-  return dir;
+  return *dir;
 }
 
 void CheckName(const std::string& name) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -702,7 +703,14 @@ Result<InstallReport> Installer::Run(int fd) {
     return s.error();
   }
   if (Status s = WriteRecord(); !s.ok()) return s.error();
-  if (rename(temp.c_str(), out_dir_.c_str()) != 0) {
+  // RENAME_NOREPLACE: a folder another process made meanwhile is never
+  // replaced (plain rename would replace an empty one).
+  int renamed = renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, out_dir_.c_str(), RENAME_NOREPLACE);
+  if (renamed != 0 && errno == EINVAL) renamed = rename(temp.c_str(), out_dir_.c_str());
+  if (renamed != 0 && errno == EEXIST) {
+    return Fail("the output folder " + Quote(out_dir_) + " already exists");
+  }
+  if (renamed != 0) {
     return Fail(
         "cannot rename " + Quote(temp) + " to " + Quote(out_dir_) + ": " + std::strerror(errno),
         ErrorKind::kIo);
@@ -743,8 +751,16 @@ Result<InstallReport> InstallWheelFd(int fd, const std::string& wheel_filename,
                                      const spec::PackageName& name, const spec::Version& version,
                                      const InstallOptions& options, const std::string& out_dir) {
   std::string base = wheel_filename.substr(wheel_filename.rfind('/') + 1);
-  Installer installer(base, name, version, options, out_dir);
-  return installer.Run(fd);
+  std::string out = out_dir;
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  Installer installer(base, name, version, options, out);
+  auto report = installer.Run(fd);
+  // Disk errors (from the file helpers) get the wheel's name too.
+  const std::string prefix = "cannot install " + Quote(base) + ": ";
+  if (!report.ok() && !StartsWith(report.error().message(), prefix)) {
+    return Error(prefix + report.error().message(), report.error().kind());
+  }
+  return report;
 }
 
 Result<InstallReport> InstallWheel(const std::string& wheel_path, const spec::PackageName& name,

@@ -403,6 +403,73 @@ TEST_F(WheelInstallTest, RefusesAnExistingOutputFolder) {
   EXPECT_EQ(ReadFile(out() / "keep"), "mine");
 }
 
+TEST_F(WheelInstallTest, InstallsIntoAFolderNamedWithATrailingSlash) {
+  WheelSpec spec;
+  spec.files = {{"demo/a.py", "a"}};
+  std::ofstream(dir_ / kWheel, std::ios::binary) << BuildWheel(spec);
+  auto r = InstallWheel((dir_ / kWheel).string(), *spec::PackageName::Parse("demo"),
+                        *spec::Version::Parse("1.0"), options_, out().string() + "//");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(ReadFile(out() / "site-packages/demo/a.py"), "a");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
+}
+
+TEST_F(WheelInstallTest, AcceptsStrongerRecordHashesAndRewritesThemAsSha256) {
+  WheelSpec spec;
+  spec.files = {{"demo/a.py", "abc"}};
+  Hasher h("sha512");
+  h.Update("abc");
+  spec.record = "demo/a.py," + RecordHash("sha512", h.Finish()) + ",3\ndemo-1.0.dist-info/WHEEL," +
+                Sha256Record(spec.wheel_file) + ",\ndemo-1.0.dist-info/RECORD,,\n";
+  auto r = Install(BuildWheel(spec));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  std::string record = ReadFile(out() / "site-packages/demo-1.0.dist-info/RECORD");
+  EXPECT_NE(record.find("demo/a.py," + Sha256Record("abc") + ",3\n"), std::string::npos) << record;
+}
+
+TEST_F(WheelInstallTest, RefusesBadOptionsAndFileNames) {
+  WheelSpec spec;
+  spec.files = {{"demo/a.py", "a"}};
+  options_.python_version = "3";
+  EXPECT_EQ(Refused(BuildWheel(spec)),
+            "cannot install 'demo-1.0-py3-none-any.whl': the target Python version '3' is not "
+            "'X.Y'");
+  options_.python_version = "3.11";
+  auto r = Install(BuildWheel(spec), "demo-1.0.zip");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message().rfind("cannot install 'demo-1.0.zip': ", 0), 0u)
+      << r.error().message();
+  EXPECT_FALSE(fs::exists(out()));
+}
+
+TEST_F(WheelInstallTest, RefusesAnEntryPointThatCollidesWithAScript) {
+  EXPECT_EQ(RefusedWheel(
+                {{"demo-1.0.data/scripts/demo", "#!python\n"},
+                 {"demo-1.0.dist-info/entry_points.txt", "[console_scripts]\ndemo = demo:main\n"}}),
+            "cannot install 'demo-1.0-py3-none-any.whl': entries 'demo-1.0.data/scripts/demo' "
+            "and 'entry point demo' install to the same path 'bin/demo'");
+  EXPECT_EQ(RefusedWheel({{"demo-1.0.dist-info/entry_points.txt", "[console_scripts]\ndemo\n"}}),
+            "cannot install 'demo-1.0-py3-none-any.whl': entry_points.txt line 2 is not 'name = "
+            "module:attr'");
+}
+
+TEST_F(WheelInstallTest, RefusesOversizedMetadata) {
+  options_.limits.max_metadata_size = 10;
+  WheelSpec spec;
+  spec.files = {{"demo/a.py", "a"}};
+  EXPECT_EQ(Refused(BuildWheel(spec)),
+            "cannot install 'demo-1.0-py3-none-any.whl': invalid zip archive: member "
+            "'demo-1.0.dist-info/WHEEL' is larger than 10 bytes");
+}
+
+TEST_F(WheelInstallTest, DiskErrorsNameTheWheel) {
+  WheelSpec spec;
+  spec.files = {{"demo/" + std::string(300, 'x') + ".py", "a"}};  // over NAME_MAX
+  std::string msg = Refused(BuildWheel(spec));
+  EXPECT_EQ(msg.rfind("cannot install 'demo-1.0-py3-none-any.whl': cannot create '", 0), 0u) << msg;
+  EXPECT_NE(msg.find("File name too long"), std::string::npos) << msg;
+}
+
 TEST(UnsafeNameReasonTest, AcceptsOrdinaryNames) {
   for (const char* name : {"a.py", "demo/", "demo/sub/x.py", "demo-1.0.dist-info/RECORD",
                            "d\xc3\xa9mo/caf\xc3\xa9.py", "demo/a..b.py", "demo/.hidden"}) {

@@ -20,6 +20,12 @@
 namespace sparkenv::locking {
 namespace {
 
+// A requirements file that does not exist is bad input (exit code 2), like
+// any other invalid argument.
+Error AsInputError(const Error& e) {
+  return e.kind() == ErrorKind::kNotFound ? Error(e.message(), ErrorKind::kInvalidInput) : e;
+}
+
 bool IsUrl(std::string_view s) { return s.find("://") != std::string_view::npos; }
 
 void AppendOnce(std::vector<std::string>& out, const std::string& value) {
@@ -81,7 +87,7 @@ Result<LockInputs> GatherInputs(const LockArgs& args, const inputs::FileSystem& 
   for (const std::string& path : args.requirement_files) {
     if (EndsWith(path, ".toml")) {
       auto project = inputs::ReadPyProject(path, fs);
-      if (!project.ok()) return project.error();
+      if (!project.ok()) return AsInputError(project.error());
       auto lines = inputs::SelectRequirements(*project, args.extras, {}, path);
       if (!lines.ok()) return lines.error();
       for (const auto& line : *lines) {
@@ -100,11 +106,11 @@ Result<LockInputs> GatherInputs(const LockArgs& args, const inputs::FileSystem& 
       continue;
     }
     Status s = reader.Read(path);
-    if (!s.ok()) return s.error();
+    if (!s.ok()) return AsInputError(s.error());
   }
   for (const std::string& path : args.constraint_files) {
     Status s = reader.Read(path, /*constraint=*/true);
-    if (!s.ok()) return s.error();
+    if (!s.ok()) return AsInputError(s.error());
   }
   if (!args.extras.empty() && !pyproject_seen) {
     return Error("--extra " + Quote(args.extras.front()) +
