@@ -339,10 +339,6 @@ def test_check_without_a_lock(lock, tmp_path):
 
 MARKERS = ('implementation_name == "cpython" and python_version == "3.11" and '
            'sys_platform == "linux" and platform_machine == "x86_64"')
-NO_FILE_EXIT = pytest.mark.xfail(
-    strict=True, reason="docs/lock.md and the contract: an unreadable requirements file is "
-    "invalid input (exit 2); the binary exits 1 (reported to the lead)")
-
 # (id, arguments, files to create, exit code, the whole stderr). Each runs in a
 # folder that already holds a lock, ./pylock.toml, which must stay as it was.
 ERRORS = [
@@ -371,12 +367,12 @@ ERRORS = [
      "e.g. --platform manylinux_2_28_x86_64"),
     ("bad-python", ["alpha", "--python", "3.x", "--platform", "manylinux_2_28_x86_64"], {}, 2,
      "invalid Python version '3.x': expected MAJOR.MINOR or MAJOR.MINOR.MICRO, e.g. '3.11' or '3.11.9'"),
-    pytest.param("missing-requirements-file", ["-r", "nope.txt", *TARGET], {}, 2,
-                 "could not open requirements file: cannot read 'nope.txt': No such file or directory",
-                 marks=NO_FILE_EXIT, id="missing-requirements-file"),
-    pytest.param("missing-constraints-file", ["alpha", "-c", "nope.txt", *TARGET], {}, 2,
-                 "could not open constraints file: cannot read 'nope.txt': No such file or directory",
-                 marks=NO_FILE_EXIT, id="missing-constraints-file"),
+    ("missing-requirements-file", ["-r", "nope.txt", *TARGET], {}, 2,
+     "could not open requirements file: cannot read 'nope.txt': No such file or directory"),
+    ("missing-constraints-file", ["alpha", "-c", "nope.txt", *TARGET], {}, 2,
+     "could not open constraints file: cannot read 'nope.txt': No such file or directory"),
+    ("missing-pyproject", ["-r", "pyproject.toml", *TARGET], {}, 2,
+     "cannot read 'pyproject.toml': No such file or directory"),
     ("unknown-package", ["alpha", "nosuchpkg", *TARGET], {}, 1,
      "Because nosuchpkg was not found in the package index and you require nosuchpkg, "
      "version solving failed."),
@@ -392,11 +388,7 @@ ERRORS = [
 ]
 
 
-def _ids(case):
-    return case.id if hasattr(case, "id") else case[0]
-
-
-@pytest.mark.parametrize("name,args,files,code,message", ERRORS, ids=[_ids(c) for c in ERRORS])
+@pytest.mark.parametrize("name,args,files,code,message", ERRORS, ids=[c[0] for c in ERRORS])
 def test_error_is_named_and_nothing_is_written(run, links, tmp_path, name, args, files, code,
                                                message):
     cache = tmp_path / "cache"
@@ -419,15 +411,6 @@ def test_error_is_named_and_nothing_is_written(run, links, tmp_path, name, args,
     assert sorted(p.name for p in tmp_path.iterdir()) == listing
     r = run("lock", *args, *common, "-o", "-", cwd=tmp_path)
     assert (r.returncode, r.stdout) == (code, "")
-
-
-def test_missing_requirements_file_message(lock, tmp_path):
-    # The message part of the xfail cases above (their exit code is the open point).
-    r = lock("-r", "nope.txt", out="x.toml")
-    assert r.returncode != 0
-    assert r.stderr == ("sparkenv: error: could not open requirements file: "
-                        "cannot read 'nope.txt': No such file or directory\n")
-    assert not (tmp_path / "x.toml").exists()
 
 
 def test_unreachable_index_names_the_url(run, tmp_path):
