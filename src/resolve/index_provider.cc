@@ -63,7 +63,12 @@ void IndexProvider::RunPageJob(const std::string& name, std::unique_lock<std::mu
   Result<index::ProjectPage> page = client_.GetProject(name);
   std::shared_ptr<Task> task;
   if (page.ok()) {
-    Project project = MakeProject(name, *page);
+    auto shared = std::make_shared<const Project>(MakeProject(name, *page, target_));
+    const Project& project = *shared;
+    {
+      std::lock_guard<std::mutex> guard(*lock.mutex());
+      built_.emplace(name, shared);
+    }
     const CandidateVersion* newest = nullptr;
     const DistributionFile* file = nullptr;
     for (const CandidateVersion& c : project.versions.versions) {
@@ -99,13 +104,26 @@ void IndexProvider::RunPageJob(const std::string& name, std::unique_lock<std::mu
 }
 
 IndexProvider::Project IndexProvider::MakeProject(const std::string& name,
-                                                  const index::ProjectPage& page) {
+                                                  const index::ProjectPage& page,
+                                                  const spec::Target& target) {
   Project project;
   project.page_url = page.url;
   project.versions.name = name;
   std::vector<CandidateVersion>& versions = project.versions.versions;
+  // Version -> position in `versions` (pages of popular projects list
+  // thousands of files over hundreds of versions).
+  std::map<spec::Version, size_t> position;
+  // Wheels the target cannot install matter to the resolver only as "this
+  // version has wheels, none for the target": one per version is kept, the
+  // rest (often dozens per release: every Python and platform) dropped.
+  std::set<size_t> has_foreign_wheel;
   for (const index::DistFile& f : page.files) {
     if (project.files.count(f.url()) != 0) continue;  // listed twice (index and find-links)
+    const bool foreign = f.is_wheel() && !target.ranked_tags().BestRank(f.wheel()->tags());
+    if (foreign) {
+      auto known = position.find(f.version());
+      if (known != position.end() && has_foreign_wheel.count(known->second) != 0) continue;
+    }
     DistributionFile d;
     d.filename = f.filename();
     d.is_wheel = f.is_wheel();
@@ -115,13 +133,10 @@ IndexProvider::Project IndexProvider::MakeProject(const std::string& name,
     d.yanked_reason = f.yanked().value_or("");
     d.url = f.url();
     d.sha256 = f.sha256().value_or("");
-    auto same = std::find_if(versions.begin(), versions.end(),
-                             [&f](const CandidateVersion& c) { return c.version == f.version(); });
-    if (same == versions.end()) {
-      versions.push_back(CandidateVersion{f.version(), {}});
-      same = versions.end() - 1;
-    }
-    same->files.push_back(std::move(d));
+    auto [at, added] = position.emplace(f.version(), versions.size());
+    if (added) versions.push_back(CandidateVersion{f.version(), {}});
+    versions[at->second].files.push_back(std::move(d));
+    if (foreign) has_foreign_wheel.insert(at->second);
     project.files.emplace(f.url(), f);
   }
   return project;
@@ -133,7 +148,12 @@ Result<ProjectVersions> IndexProvider::ListVersions(const std::string& name) {
   ++stats_.pages;
   Result<index::ProjectPage> page = client_.GetProject(name);
   if (!page.ok()) return page.error();
-  auto [it, inserted] = projects_.emplace(name, MakeProject(name, *page));
+  std::shared_ptr<const Project> built;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto b = built_.find(name); b != built_.end()) built = b->second;
+  }
+  auto [it, inserted] = projects_.emplace(name, built ? *built : MakeProject(name, *page, target_));
   (void)inserted;
   return it->second.versions;
 }
@@ -189,6 +209,7 @@ void IndexProvider::Prefetch(const std::string& name, const std::vector<spec::Ve
   if (workers_.empty()) return;
   auto project = projects_.find(name);
   if (project == projects_.end()) return;
+  if (auto asked = asked_.find(name); asked == asked_.end() || asked->second.size() < 2) return;
   bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -216,6 +237,7 @@ Result<VersionMetadata> IndexProvider::GetMetadata(const std::string& name,
   const std::string key = name + "==" + version.ToString() + "|" + file.url;
   if (auto it = answers_.find(key); it != answers_.end()) return it->second;
   ++stats_.metadata;
+  asked_[name].insert(version.ToString());
 
   const index::DistFile* entry = FindFile(name, file.url);
   if (entry == nullptr) {

@@ -6,7 +6,8 @@
 // client's requests run concurrently on the http::Client) and queues, for
 // each, a job that waits for the page and fetches the metadata of its newest
 // final release -- the version the resolver will most likely ask about
-// first (as uv does); Prefetch() queues
+// first (as uv does); once the resolver has asked about a second version of
+// a project (it is backtracking on it), Prefetch() queues
 // metadata fetches of the likely next candidates on a small pool of worker
 // threads (MetadataSource blocks per call, so parallelism comes from
 // threads). GetMetadata() waits for a fetch already running, takes over one
@@ -91,7 +92,8 @@ class IndexProvider : public Provider {
     std::string project;
   };
 
-  static Project MakeProject(const std::string& name, const index::ProjectPage& page);
+  static Project MakeProject(const std::string& name, const index::ProjectPage& page,
+                             const spec::Target& target);
   // Under mu_: the task of `file`, made (and *created set) when new.
   std::shared_ptr<Task> TaskFor(const index::DistFile& file, bool* created);
   void WorkerLoop();
@@ -111,11 +113,18 @@ class IndexProvider : public Provider {
   std::map<std::string, std::optional<spec::SpecifierSet>> requires_python_;  // "name==version"
   IndexProviderStats stats_;
   std::set<std::string> page_jobs_;  // projects whose page job was queued
+  // Versions whose metadata the resolver asked for, per project: hints for
+  // older versions are followed only once the resolver has moved past the
+  // first version it tried (it is backtracking there), so a resolution
+  // without conflicts fetches nothing it does not use.
+  std::map<std::string, std::set<std::string>> asked_;
 
   // Shared with the workers.
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Task>> tasks_;  // by file URL
+  // Projects a page job has already turned into candidates.
+  std::map<std::string, std::shared_ptr<const Project>> built_;
   std::deque<Job> queue_;
   bool stopping_ = false;
   int prefetched_ = 0;

@@ -574,7 +574,20 @@ Result<std::vector<DepEdge>*> Solver::Dependencies(int pkg, size_t index, bool* 
     return Status::Ok();
   };
 
+  // Every project these requirements name is about to be listed, one at a
+  // time: tell the provider first, so it fetches the pages concurrently.
+  auto prefetch = [&](const std::vector<spec::Requirement>& reqs,
+                      const std::vector<std::string>& extras) {
+    std::vector<std::string> ahead;
+    for (const spec::Requirement& r : reqs) {
+      auto applies = r.EvaluateMarker(env, extras);
+      if (applies.ok() && *applies && !r.url()) ahead.push_back(r.normalized_name());
+    }
+    provider_.PrefetchVersions(ahead);
+  };
+
   if (pkg == kRootPackage) {
+    prefetch(request_.requirements, request_.extras);
     for (const spec::Requirement& r : request_.requirements) {
       auto applies = r.EvaluateMarker(env, request_.extras);
       if (!applies.ok()) return applies.error().Wrap("requirement " + Quote(r.ToString()));
@@ -615,6 +628,7 @@ Result<std::vector<DepEdge>*> Solver::Dependencies(int pkg, size_t index, bool* 
     }
     std::vector<std::string> extras;
     if (!p.extra.empty()) extras.push_back(p.extra);
+    prefetch(meta.requires_dist, extras);
     for (const spec::Requirement& r : meta.requires_dist) {
       auto applies = r.EvaluateMarker(env, extras);
       if (!applies.ok()) {

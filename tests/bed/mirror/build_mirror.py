@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the test bed's PyPI mirror: real files from PyPI, downloaded once.
 
-    build_mirror.py [--root DIR] [--sets DIR] [--jobs N] [--force]
+    build_mirror.py [--root DIR] [--sets DIR] [--jobs N] [--force] [--no-lock]
 
 For every requirement set tests/bed/mirror/sets/<set>.txt and every target
 Python (cp311, cp312 on manylinux_2_28 x86_64) pip itself decides which files
@@ -16,6 +16,9 @@ is downloaded into DIR/files/ (sha256 and size verified) and each wheel's
 DIR/projects/<normalized-name>.json then lists exactly the files present, in
 the format server.py serves. DIR/manifest.json records what pip chose per set
 and Python (the tests compare against it).
+
+The sets lock-*.txt are not part of this index: lock_index.py builds the
+separate lock index DIR/lock/ from them (docs/bed-mirror.md, "Lock index").
 
 Idempotent: a stamp keyed on the sets' content, the target list and this
 script skips all work when nothing changed; files already present with the
@@ -36,6 +39,9 @@ import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lock_index import build_lock_index  # noqa: E402  (needs packaging: the dev venv)
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -197,18 +203,27 @@ def main() -> int:
     ap.add_argument("--root", type=Path, default=cache / "mirror")
     ap.add_argument("--sets", type=Path, default=HERE / "sets")
     ap.add_argument("--jobs", type=int, default=4)
-    ap.add_argument("--force", action="store_true", help="ignore the stamp")
+    ap.add_argument("--force", action="store_true", help="ignore the stamps")
+    ap.add_argument("--no-lock", action="store_true", help="skip the lock index (lock-*.txt sets)")
     args = ap.parse_args()
 
     root = args.root
-    sets = sorted(args.sets.glob("*.txt"))
+    # lock-*.txt sets make the separate lock index (lock_index.py, served at /lock/simple/).
+    sets = sorted(s for s in args.sets.glob("*.txt") if not s.name.startswith("lock-"))
     if not sets:
         raise SystemExit(f"error: no requirement sets (*.txt) in {args.sets}")
     stamp = stamp_of(sets)
     stamp_file = root / "stamp"
     if not args.force and stamp_file.exists() and stamp_file.read_text().strip() == stamp:
         log(f"up to date ({root})")
-        return 0
+    else:
+        build_main_index(args, root, sets, stamp, stamp_file)
+    if not args.no_lock:
+        build_lock_index(root, args.sets, args.jobs, args.force)
+    return 0
+
+
+def build_main_index(args, root: Path, sets: list, stamp: str, stamp_file: Path) -> None:
     files_dir = root / "files"
     files_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
@@ -328,7 +343,6 @@ def main() -> int:
     write_atomic(stamp_file, (stamp + "\n").encode())
     log(f"mirror ready: {len(records)} projects, {len(entries)} files, {size / 1e6:.1f} MB,"
         f" in {time.time() - t0:.1f}s ({root})")
-    return 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ Serves, from the layout build_mirror.py and scenarios.py write
   /files/<filename>.metadata        PEP 658 core metadata of a wheel
   /scenarios/                       list of the generated scenario indexes
   /scenarios/<scenario>/simple/...  the same API for DIR/scenarios/<scenario>/
+  /lock/simple/..., /lock/files/... the same API for DIR/lock/ (lock_index.py);
+                                    its metadata-only wheels answer 404, their
+                                    .metadata files are served
 
 Content negotiation follows PEP 691: the Accept header's q-values choose among
 application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html and
@@ -255,6 +258,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(path + "/" + (f"?{parsed.query}" if parsed.query else ""))
         if path.startswith("/simple/") or path.startswith("/files/"):
             return self.serve_repo(self.server.repo(root), "", path, parsed.query, query)
+        if path in ("/lock", "/lock/", "/lock/simple"):
+            return self.redirect("/lock/simple/" + (f"?{parsed.query}" if parsed.query else ""))
+        if (path.startswith("/lock/simple/") or path.startswith("/lock/files/")) \
+                and (root / "lock" / "projects").is_dir():
+            # The lock index (lock_index.py): metadata-only wheels have no file, so 404.
+            return self.serve_repo(self.server.repo(root / "lock"), "/lock", path[len("/lock"):],
+                                   parsed.query, query)
         if path == "/scenarios/":
             d = root / "scenarios"
             names = sorted(p.name for p in d.iterdir()
