@@ -6,6 +6,22 @@
 
 namespace sparkenv::http {
 
+const char* MethodName(Method method) {
+  switch (method) {
+    case Method::kGet:
+      return "GET";
+    case Method::kHead:
+      return "HEAD";
+    case Method::kPut:
+      return "PUT";
+    case Method::kPost:
+      return "POST";
+    case Method::kDelete:
+      return "DELETE";
+  }
+  return "GET";
+}
+
 std::optional<std::string> FindHeader(const Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
     if (EqualsIgnoreCaseAscii(k, name)) return v;

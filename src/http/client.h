@@ -25,7 +25,10 @@
 
 namespace sparkenv::http {
 
-enum class Method { kGet, kHead };
+enum class Method { kGet, kHead, kPut, kPost, kDelete };
+
+// "GET", "HEAD", "PUT", "POST", "DELETE".
+const char* MethodName(Method method);
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
@@ -39,6 +42,18 @@ struct Request {
   // retry it starts over) instead of Response::body. The caller renames it
   // into place: a failed transfer leaves a partial file there.
   std::optional<std::string> body_path;
+  // The request body (PUT, POST): the bytes of `upload_body`, or, when
+  // `upload_path` is set, the whole file at that path (reopened for every
+  // attempt, so a retry sends it again from the start). Neither: no body.
+  std::string upload_body;
+  std::optional<std::string> upload_path;
+  // false: a 3xx answer is returned as it is (its Location header tells
+  // where), as the two-step WebHDFS CREATE needs.
+  bool follow_redirects = true;
+  // Called on the client's thread with the number of body bytes just sent
+  // (for progress and transfer counters; retries send the bytes again).
+  // Must not block.
+  std::function<void(size_t)> on_upload_bytes;
 };
 
 struct Response {

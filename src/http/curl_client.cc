@@ -1,6 +1,7 @@
 #include "http/curl_client.h"
 
 #include <curl/curl.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -91,8 +92,6 @@ std::pair<std::string, std::string> SplitUserinfo(const std::string& url) {
   return {ToLowerAscii(p.authority.substr(at + 1)), p.authority.substr(0, at)};
 }
 
-const char* MethodName(Method m) { return m == Method::kHead ? "HEAD" : "GET"; }
-
 bool IsRetryableCode(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_CONNECT:
@@ -122,6 +121,8 @@ struct Transfer {
   EasyHandle easy;
   Slist headers;
   FileHandle file;
+  FileHandle upload_file;    // Request::upload_path, open during an attempt
+  size_t upload_offset = 0;  // next byte of Request::upload_body to send
   std::string body;
   Headers response_headers;
   std::string userpwd;  // "user:password" learned from an earlier URL of the host
@@ -141,6 +142,38 @@ size_t WriteBody(char* data, size_t size, size_t count, void* user) {
     t->body.append(data, n);
   }
   return n;
+}
+
+// Supplies the request body, from Request::upload_path or upload_body.
+size_t ReadBody(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t want = size * count;
+  size_t n = 0;
+  if (t->upload_file) {
+    n = std::fread(buffer, 1, want, t->upload_file.get());
+    if (n == 0 && std::ferror(t->upload_file.get())) return CURL_READFUNC_ABORT;
+  } else {
+    n = std::min(want, t->request.upload_body.size() - t->upload_offset);
+    std::memcpy(buffer, t->request.upload_body.data() + t->upload_offset, n);
+    t->upload_offset += n;
+  }
+  if (n > 0 && t->request.on_upload_bytes) t->request.on_upload_bytes(n);
+  return n;
+}
+
+// Rewinds the body when libcurl must send it again (a redirect, an auth
+// round trip); only a rewind to the start is ever asked for.
+int SeekBody(void* user, curl_off_t offset, int origin) {
+  auto* t = static_cast<Transfer*>(user);
+  if (origin != SEEK_SET || offset < 0) return CURL_SEEKFUNC_CANTSEEK;
+  if (t->upload_file) {
+    return std::fseek(t->upload_file.get(), static_cast<long>(offset), SEEK_SET) == 0  // NOLINT
+               ? CURL_SEEKFUNC_OK
+               : CURL_SEEKFUNC_FAIL;
+  }
+  if (static_cast<size_t>(offset) > t->request.upload_body.size()) return CURL_SEEKFUNC_FAIL;
+  t->upload_offset = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
 }
 
 size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
@@ -277,6 +310,21 @@ class CurlClient::Impl {
         return;
       }
     }
+    t->upload_offset = 0;
+    uint64_t upload_size = t->request.upload_body.size();
+    if (t->request.upload_path) {
+      t->upload_file.reset(std::fopen(t->request.upload_path->c_str(), "rb"));
+      struct stat st {};
+      if (!t->upload_file || fstat(fileno(t->upload_file.get()), &st) != 0) {
+        Error error(std::string(MethodName(t->request.method)) + " " + RedactUrl(t->request.url) +
+                        ": cannot read " + Quote(*t->request.upload_path) + ": " +
+                        std::strerror(errno),
+                    ErrorKind::kIo);
+        Complete(std::move(t), 0, std::move(error));
+        return;
+      }
+      upload_size = static_cast<uint64_t>(st.st_size);
+    }
     t->easy.reset(curl_easy_init());
     CURL* e = t->easy.get();
     curl_easy_setopt(e, CURLOPT_URL, t->request.url.c_str());
@@ -287,7 +335,7 @@ class CurlClient::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, WriteHeader);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, t->request.follow_redirects ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(options_.max_redirects));  // NOLINT
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -309,14 +357,44 @@ class CurlClient::Impl {
       if (options_.netrc_file)
         curl_easy_setopt(e, CURLOPT_NETRC_FILE, options_.netrc_file->c_str());
     }
-    if (t->request.method == Method::kHead) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    switch (t->request.method) {
+      case Method::kGet:
+        break;
+      case Method::kHead:
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        break;
+      case Method::kPut:
+        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(upload_size));
+        break;
+      case Method::kPost:
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(upload_size));
+        break;
+      case Method::kDelete:
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+        break;
+    }
+    bool has_body = t->request.method == Method::kPut || t->request.method == Method::kPost;
+    if (has_body) {
+      curl_easy_setopt(e, CURLOPT_READFUNCTION, ReadBody);
+      curl_easy_setopt(e, CURLOPT_READDATA, t.get());
+      curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, SeekBody);
+      curl_easy_setopt(e, CURLOPT_SEEKDATA, t.get());
+    }
     // Compressed transfer only for bodies kept in memory and read whole:
     // ranges and files must be the bytes as stored.
     bool ranged = FindHeader(t->request.headers, "Range").has_value();
     if (!ranged && !t->request.body_path) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     Slist list;
-    for (const auto& [k, v] : t->request.headers) {
-      std::string line = k + ": " + v;
+    Headers headers = t->request.headers;
+    // No "Expect: 100-continue" round trip before a body: the servers we
+    // upload to answer errors after the body just as well, and some
+    // (WebHDFS DataNodes behind proxies) stall on it.
+    if (has_body && !FindHeader(headers, "Expect")) headers.emplace_back("Expect", "");
+    for (const auto& [k, v] : headers) {
+      // "Name:" with nothing after the colon removes a header libcurl adds.
+      std::string line = v.empty() ? k + ":" : k + ": " + v;
       curl_slist* next = curl_slist_append(list.get(), line.c_str());
       if (next) {
         (void)list.release();
@@ -337,6 +415,7 @@ class CurlClient::Impl {
     active_.erase(it);
     curl_multi_remove_handle(multi_.get(), easy);
     t->file.reset();  // flush and close before the callback reads it
+    t->upload_file.reset();
 
     long status = 0;  // NOLINT(google-runtime-int)
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "http/testdata/test_server.h"
+#include "index/sha256.h"
 
 namespace sparkenv::http {
 namespace {
@@ -248,6 +249,90 @@ TEST_F(CurlClientTest, ManyRequestsUnderACap) {
     EXPECT_EQ(responses[i].body, i % 2 ? "hello" : "recovered") << i;
     EXPECT_EQ(responses[i].url, requests[i].url);
   }
+}
+
+TEST_F(CurlClientTest, UploadsBodiesFromMemoryAndFiles) {
+  auto c = MakeClient();
+  std::string data(300000, 'x');
+  data[7] = 'y';
+  Request put;
+  put.method = Method::kPut;
+  put.url = server_->Url("/upload");
+  put.upload_body = data;
+  uint64_t sent = 0;
+  put.on_upload_bytes = [&sent](size_t n) { sent += n; };
+  Response r = c->Fetch(std::move(put)).get();
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  EXPECT_EQ(r.body, "PUT 300000 " + index::Sha256Hex(data));
+  EXPECT_EQ(sent, 300000U);
+
+  std::string path = ::testing::TempDir() + "/upload.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << data;
+  }
+  Request post;
+  post.method = Method::kPost;
+  post.url = server_->Url("/upload");
+  post.upload_path = path;
+  r = c->Fetch(std::move(post)).get();
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  EXPECT_EQ(r.body, "POST 300000 " + index::Sha256Hex(data));
+
+  Request empty_post;
+  empty_post.method = Method::kPost;
+  empty_post.url = server_->Url("/upload");
+  EXPECT_EQ(c->Fetch(std::move(empty_post)).get().body, "POST 0 " + index::Sha256Hex(""));
+
+  Request del;
+  del.method = Method::kDelete;
+  del.url = server_->Url("/upload");
+  EXPECT_EQ(c->Fetch(std::move(del)).get().body, "DELETE 0 " + index::Sha256Hex(""));
+  std::remove(path.c_str());
+}
+
+TEST_F(CurlClientTest, RetriedUploadsSendTheWholeBodyAgain) {
+  auto c = MakeClient();
+  std::string path = ::testing::TempDir() + "/retry.bin";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "abcdef";
+  }
+  Request put;
+  put.method = Method::kPut;
+  put.url = server_->Url("/fail/1/put-retry");
+  put.upload_path = path;
+  uint64_t sent = 0;
+  put.on_upload_bytes = [&sent](size_t n) { sent += n; };
+  Response r = c->Fetch(std::move(put)).get();
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.attempts, 2);
+  EXPECT_EQ(sent, 12U);  // the body went out twice, whole
+  std::remove(path.c_str());
+
+  Request missing;
+  missing.method = Method::kPut;
+  missing.url = server_->Url("/upload");
+  missing.upload_path = ::testing::TempDir() + "/no-such-file";
+  r = c->Fetch(std::move(missing)).get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error->message().find("PUT " + server_->Url("/upload") + ": cannot read"),
+            std::string::npos)
+      << r.error->message();
+}
+
+TEST_F(CurlClientTest, RedirectsCanBeReturnedInsteadOfFollowed) {
+  auto c = MakeClient();
+  Request put;
+  put.method = Method::kPut;
+  put.url = server_->Url("/redirect307");
+  put.upload_body = "body";
+  put.follow_redirects = false;
+  Response r = c->Fetch(std::move(put)).get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.status, 307);
+  EXPECT_EQ(r.Header("Location"), "/upload");
 }
 
 TEST_F(CurlClientTest, DestroyingTheClientCancelsPendingRequests) {

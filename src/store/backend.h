@@ -42,9 +42,9 @@
 namespace sparkenv::store {
 
 struct ObjectInfo {
-  std::string key;         // relative to the root
-  uint64_t size = 0;       // bytes
-  int64_t mtime_ms = 0;    // last modification, Unix milliseconds (UTC)
+  std::string key;       // relative to the root
+  uint64_t size = 0;     // bytes
+  int64_t mtime_ms = 0;  // last modification, Unix milliseconds (UTC)
 };
 
 struct WriteOptions {

@@ -16,9 +16,14 @@ Paths:
   /etag/<key>              200 with ETag "v1" and Cache-Control: max-age=<q max_age or 0>;
                            304 when If-None-Match is "v1"
   /count/<key>             200, body = how many requests <key> had so far (other paths)
+  /upload                  (any method) 200, body = "<METHOD> <body length> <sha256 of body>"
+  /redirect307             307 to /upload (for clients that must not follow)
+PUT, POST and DELETE are answered like GET (after reading the request body),
+so /fail/<n>/<key> also fails uploads.
 """
 
 import collections
+import hashlib
 import http.server
 import sys
 import threading
@@ -48,12 +53,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.do_GET()
 
+    def do_PUT(self):
+        self.do_GET()
+
+    def do_POST(self):
+        self.do_GET()
+
+    def do_DELETE(self):
+        self.do_GET()
+
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         parts = url.path.strip("/").split("/")
         query = urllib.parse.parse_qs(url.query)
         key = parts[-1]
         head = parts[0]
+        body = b""
+        if self.command in ("PUT", "POST", "DELETE"):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with LOCK:
             if head != "count":
                 COUNTS[key] += 1
@@ -100,6 +117,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send(304, b"", headers)
             else:
                 self.send(200, f"body of {key}".encode(), headers)
+        elif head == "upload":
+            digest = hashlib.sha256(body).hexdigest()
+            self.send(200, f"{self.command} {len(body)} {digest}".encode())
+        elif head == "redirect307":
+            self.send(307, b"", [("Location", "/upload")])
         elif head == "count":
             self.send(200, str(count).encode())
         else:
