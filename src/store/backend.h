@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,6 +102,19 @@ class Backend {
 
  private:
   TransferCounters counters_;
+};
+
+// How to open a backend. Everything a backend reads from the environment
+// (AWS_*, HADOOP_CONF_DIR, HADOOP_USER_NAME, HOME, ...) goes through
+// `getenv`, so tests can pass their own.
+struct OpenOptions {
+  // s3://: the endpoint given with --endpoint (wins over AWS_ENDPOINT_URL_S3
+  // and AWS_ENDPOINT_URL). Empty: from the environment, else AWS.
+  std::string s3_endpoint;
+  // Transfers in flight at once.
+  int max_concurrent_transfers = 8;
+  // Default (empty): std::getenv.
+  std::function<std::optional<std::string>(const std::string& name)> getenv;
 };
 
 // Whether `key` is a key a store may use: non-empty, relative, '/'-separated
