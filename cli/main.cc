@@ -65,7 +65,8 @@ int Main(int argc, char** argv) {
   help->callback([&] {
     action = [&]() {
       if (help_topic.empty()) {
-        std::cout << app.help();
+        // Not app.help(): it forwards to the selected subcommand, "help".
+        std::cout << app.get_formatter()->make_help(&app, "sparkenv", CLI::AppFormatMode::Normal);
         return kExitOk;
       }
       for (const Command& command : Commands()) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "http/url.h"
 #include "store/open.h"
 
 namespace sparkenv::store {
@@ -70,7 +71,7 @@ Result<EnvRef> ParseEnvRef(std::string_view text) {
     }
   }
   auto bad = [&](const std::string& rule) {
-    return Error("invalid environment reference '" + s + "': " + rule);
+    return Error("invalid environment reference '" + http::RedactUrl(s) + "': " + rule);
   };
   size_t at = s.rfind('@');
   size_t slash = s.rfind('/');
