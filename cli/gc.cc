@@ -75,10 +75,10 @@ std::function<int()> SetupGc(CLI::App* app) {
               << " and " << Count(temps, "temporary object", "temporary objects") << " ("
               << Bytes(r.bytes_removed) << ") from " << (*backend)->DisplayUrl() << "; kept "
               << Count(r.blobs_referenced, "blob", "blobs") << " used by "
-              << Count(r.envs, "environment", "environments") << ", "
+              << Count(r.envs, "environment", "environments") << ", and "
               << Count(r.blobs_young, "unused blob", "unused blobs") << " and "
-              << Count(r.temps_young, "temporary object", "temporary objects") << " younger than "
-              << args->grace << "\n";
+              << Count(r.temps_young, "temporary object", "temporary objects")
+              << " younger than the grace period (" << args->grace << ")\n";
     if (r.foreign > 0) {
       Warn("left " + Count(r.foreign, "object", "objects") +
            " under blobs/ and tmp/ alone: not written by sparkenv");

@@ -232,8 +232,8 @@ def test_moving_a_tag_diff_rm_and_gc(cli, built, store, tmp_path):
     old_blob = f"blobs/{b1['sha256']}.tar.gz"
     p = ok(cli("gc", url))
     assert p.stdout == (f"Removed 0 blobs and 0 temporary objects (0 B) from {url}; kept 2 blobs "
-                        "used by 1 environment, 1 unused blob and 0 temporary objects younger "
-                        "than 24h\n")
+                        "used by 1 environment, and 1 unused blob and 0 temporary objects younger "
+                        "than the grace period (24h)\n")
     # A temporary object left by a killed push, two days old.
     stale = store / "tmp" / "x.tar.gz.0123456789abcdef.tmp"
     stale.write_bytes(b"partial")
@@ -244,8 +244,8 @@ def test_moving_a_tag_diff_rm_and_gc(cli, built, store, tmp_path):
         f"would remove {old_blob}  {format_bytes(b1['size'])}  0 seconds old\n"
         f"would remove tmp/{stale.name}  7 B  2 days old\n"
         f"Would remove 1 blob and 1 temporary object ({format_bytes(b1['size'] + 7)}) from {url}; "
-        "kept 2 blobs used by 1 environment, 0 unused blobs and 0 temporary objects younger than "
-        "0\n")
+        "kept 2 blobs used by 1 environment, and 0 unused blobs and 0 temporary objects younger "
+        "than the grace period (0)\n")
     assert (store / old_blob).exists() and stale.exists()
     before = snapshot(store)
     p = ok(cli("gc", url, "--grace", "0"))
