@@ -367,7 +367,8 @@ Result<S3Settings> ResolveS3Settings(const S3Location& location, std::string_vie
   if (!from_env.ok()) return from_env.error();
   if (from_env->has_value()) {
     settings.credentials = std::move(**from_env);
-    settings.credentials.source = "the environment (AWS_ACCESS_KEY_ID)";
+    settings.credentials.source =
+        "the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
     return settings;
   }
   if (Env(getenv, "AWS_WEB_IDENTITY_TOKEN_FILE") && Env(getenv, "AWS_ROLE_ARN")) {

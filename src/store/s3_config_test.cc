@@ -178,7 +178,8 @@ TEST_F(S3SettingsTest, EnvironmentCredentialsWinOverFiles) {
   EXPECT_EQ(s->credentials.access_key_id, "ENVKEY");
   EXPECT_EQ(s->credentials.secret_access_key, "ENVSECRET");
   EXPECT_EQ(s->credentials.session_token, "ENVTOKEN");
-  EXPECT_EQ(s->credentials.source, "the environment (AWS_ACCESS_KEY_ID)");
+  EXPECT_EQ(s->credentials.source,
+            "the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   // AWS: virtual-hosted style in us-east-1 by default.
   EXPECT_EQ(s->region, "us-east-1");
   EXPECT_EQ(s->endpoint.ToString(), "https://bucket.s3.us-east-1.amazonaws.com");

@@ -31,8 +31,9 @@ struct AwsCredentials {
   std::string access_key_id;
   std::string secret_access_key;
   std::string session_token;  // empty: long-term keys
-  // Where they came from, for messages ("the environment (AWS_ACCESS_KEY_ID)",
-  // "profile 'dev' in /home/a/.aws/credentials"). Never a credential.
+  // Where they came from, for messages ("the environment variables
+  // AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", "profile 'dev' in
+  // '/home/a/.aws/credentials'"). Never a credential.
   std::string source;
 };
 
