@@ -257,6 +257,9 @@ class S3Backend : public Backend {
     while (true) {
       Query query = {{"list-type", "2"}, {"prefix", full}};
       if (!token.empty()) query.emplace_back("continuation-token", token);
+      if (options_.list_page_size > 0) {
+        query.emplace_back("max-keys", std::to_string(options_.list_page_size));
+      }
       http::Response r = Send(MakeRequest(http::Method::kGet, "", std::move(query)));
       if (!r.ok() || !Is2xx(r.status)) return Failure(r, shown, "cannot list");
       bucket_known_ = true;

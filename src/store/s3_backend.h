@@ -55,6 +55,9 @@ struct S3Options {
   // Parts read into memory and in flight at once, over the whole backend:
   // the memory bound of uploads is max_parts_in_flight * part_size.
   int max_parts_in_flight = 8;
+  // ListObjectsV2's max-keys: keys per page; 0 leaves it to the server
+  // (1000 on S3).
+  int list_page_size = 0;
   // The HTTP client's retry policy (http::CurlOptions): attempts per request,
   // the first included, and the exponential backoff between them.
   int max_attempts = 5;

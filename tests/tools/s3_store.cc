@@ -15,7 +15,8 @@
 //   remove KEY
 // Options: --endpoint URL, --sha256 HEX, --multipart-threshold BYTES,
 // --part-size BYTES, --max-parts-in-flight N, --max-attempts N,
-// --initial-backoff-ms N, --max-backoff-ms N, --transfers N.
+// --initial-backoff-ms N, --max-backoff-ms N, --list-page-size N,
+// --transfers N.
 //
 // Credentials and the rest come from the environment, as for sparkenv.
 // After the command, stderr gets "requests=N sent=B received=R". Errors go
@@ -86,6 +87,8 @@ int main(int argc, char** argv) {
         s3.initial_backoff = std::chrono::milliseconds(std::stoll(value()));
       } else if (a == "--max-backoff-ms") {
         s3.max_backoff = std::chrono::milliseconds(std::stoll(value()));
+      } else if (a == "--list-page-size") {
+        s3.list_page_size = std::stoi(value());
       } else if (a == "--transfers") {
         open.max_concurrent_transfers = std::stoi(value());
       } else {
