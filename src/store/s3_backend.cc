@@ -382,9 +382,13 @@ class S3Backend : public Backend {
     return request;
   }
 
-  http::Response Send(http::Request request) {
+  // Sends and counts. `object_data`: the body is object bytes, counted in
+  // bytes_sent (a CompleteMultipartUpload document is not).
+  http::Response Send(http::Request request, bool object_data = true) {
     TransferCounters* counters = &this->counters();
-    request.on_upload_bytes = [counters](size_t n) { counters->bytes_sent += n; };
+    if (object_data) {
+      request.on_upload_bytes = [counters](size_t n) { counters->bytes_sent += n; };
+    }
     http::Response r = client_->Fetch(std::move(request)).get();
     Count(r);
     return r;
@@ -532,7 +536,7 @@ class S3Backend : public Backend {
       http::Request request = MakeRequest(http::Method::kPost, full_key, {{"uploadId", upload_id}},
                                           body_sha256, {{"Content-Type", "application/xml"}});
       request.upload_body = body;
-      http::Response r = Send(std::move(request));
+      http::Response r = Send(std::move(request), /*object_data=*/false);
       if (r.ok() && Is2xx(r.status)) {
         Status s = CheckCompleteMultipartUpload(r.body);
         if (s.ok()) return s;

@@ -372,6 +372,17 @@ TEST_F(S3BackendTest, ListFollowsContinuationTokensAndStripsThePrefix) {
   EXPECT_EQ(b->counters().requests, 2u);
 }
 
+TEST_F(S3BackendTest, ListPageSizeIsSentAsMaxKeys) {
+  s3_.list_page_size = 3;
+  auto b = Open("s3://bucket");
+  fake_->handler = [](const Sent&) {
+    return Answer(200, "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  };
+  ASSERT_TRUE(b->List("").ok());
+  EXPECT_EQ(fake_->Targets(),
+            std::vector<std::string>{"GET /bucket?list-type=2&max-keys=3&prefix="});
+}
+
 TEST_F(S3BackendTest, ListStopsOnARepeatedToken) {
   auto b = Open();
   fake_->handler = [](const Sent&) {
@@ -501,7 +512,7 @@ TEST_F(S3MultipartTest, PartsThenCompleteInOrder) {
             "</CompleteMultipartUpload>");
   EXPECT_EQ(sent[4].header("x-amz-content-sha256"), index::Sha256Hex(sent[4].body));
   EXPECT_EQ(b->counters().requests, 5u);
-  EXPECT_EQ(b->counters().bytes_sent, 11u + sent[4].body.size());
+  EXPECT_EQ(b->counters().bytes_sent, 11u);  // object bytes only, not the XML
 }
 
 TEST_F(S3MultipartTest, WriteAboveTheThresholdIsMultipartToo) {
