@@ -437,8 +437,9 @@ def test_restart_during_upload_is_retried(s3, store, tmp_path, restartable_s3):
     data = os.urandom(PARTS * 5 * MiB)
     path = tmp_path / "blob"
     path.write_bytes(data)
-    # Retries spread over ~18-36 s: longer than a restart of s3proxy.
-    proc = start_big_upload(env, url, path, "blobs/fault-a.tar.gz", "--max-attempts", 12,
+    # Retries spread over 34-67 s: far longer than a restart of s3proxy
+    # (3-10 s, more on a loaded machine).
+    proc = start_big_upload(env, url, path, "blobs/fault-a.tar.gz", "--max-attempts", 20,
                             "--initial-backoff-ms", 500, "--max-backoff-ms", 4000)
     try:
         wait_for_first_part(s3, prefix)
