@@ -70,11 +70,7 @@ std::string ResolveIp(const std::string& host) {
 }
 
 void AddService(std::vector<std::string>* services, const HostPort& hp) {
-  if (hp.port == 0) return;
-  std::string written = hp.ToString();
-  services->push_back(written);
-  std::string ip = ResolveIp(hp.host);
-  if (!ip.empty() && ip != hp.host) services->push_back(ip + ":" + std::to_string(hp.port));
+  if (hp.port != 0) services->push_back(hp.ToString());
 }
 
 class Resolver {
@@ -216,6 +212,18 @@ Result<std::string> NormalizeRoot(const std::string& raw, const Resolver& r) {
 }
 
 }  // namespace
+
+std::vector<std::string> WithResolvedAddresses(const std::vector<std::string>& services) {
+  std::vector<std::string> out;
+  for (const auto& service : services) {
+    out.push_back(service);
+    auto hp = SplitHostPort(service);
+    if (!hp || hp->port == 0 || StartsWith(service, "ha-")) continue;
+    std::string ip = ResolveIp(hp->host);
+    if (!ip.empty() && ip != hp->host) out.push_back(ip + ":" + std::to_string(hp->port));
+  }
+  return out;
+}
 
 std::string EncodeHdfsPath(std::string_view path) {
   static const char kHex[] = "0123456789ABCDEF";

@@ -37,9 +37,15 @@ struct HdfsStoreUrl {
   std::vector<std::string> endpoints;
   std::string nameservice;  // the logical name, when the URL names one
   // Token services a delegation token for this store may carry
-  // ("ha-hdfs:ns", "127.0.0.1:8020", ...), most specific first.
+  // ("ha-hdfs:ns", "nn.example.com:8020", ...), most specific first, as
+  // written (WithResolvedAddresses adds the numeric forms Hadoop uses).
   std::vector<std::string> token_services;
 };
+
+// `services` with each host:port followed by its numeric address
+// ("localhost:8020" -> also "127.0.0.1:8020"), as Hadoop names token
+// services (hadoop.security.token.service.use_ip). Resolves host names.
+std::vector<std::string> WithResolvedAddresses(const std::vector<std::string>& services);
 
 // Resolves `url` with `conf`. Errors (kInvalidInput) name the URL and what
 // is missing or malformed: a relative or dotted path, userinfo, a query, an

@@ -615,8 +615,10 @@ class WebHdfsBackend : public Backend {
         }
         if (!options.sha256.empty() && d->sha256 != options.sha256) {
           RemoveQuietly(tmp);
-          return Error(what + ": " + src.Describe() + " has sha256 " + d->sha256 +
-                           ", not the expected " + options.sha256 + "; nothing was written",
+          return Error(what + ": " +
+                           (src.path ? Quote(*src.path) + " has" : "the bytes written have") +
+                           " sha256 " + d->sha256 + ", not the expected " + options.sha256 +
+                           "; nothing was written",
                        ErrorKind::kIo);
         }
         s = Verify(tmp, src, *d, what, &transient);
@@ -924,8 +926,9 @@ std::string RedactDelegation(std::string_view text, std::string_view token) {
   for (size_t at = out.find(param); at != std::string::npos; at = out.find(param, at)) {
     size_t start = at + param.size();
     size_t end = start;
-    while (end < out.size() && out[end] != '&' && out[end] != ' ' && out[end] != '\'' &&
-           out[end] != '"' && out[end] != '#' && out[end] != ')') {
+    // A token's characters: URL-safe base64, maybe percent-encoded.
+    while (end < out.size() && out[end] != '\0' &&
+           (IsAsciiAlnum(out[end]) || std::strchr("-_%=+/*", out[end]) != nullptr)) {
       ++end;
     }
     out.replace(start, end - start, "***");
@@ -1002,7 +1005,10 @@ Result<WebHdfsOptions> ResolveWebHdfsOptions(std::string_view url, const OpenOpt
       sources.push_back("HADOOP_TOKEN_FILE_LOCATION=" + *file);
     }
   }
-  if (std::optional<HadoopToken> chosen = SelectHdfsToken(tokens, out.url.token_services)) {
+  std::optional<HadoopToken> chosen;
+  if (!tokens.empty())
+    chosen = SelectHdfsToken(tokens, WithResolvedAddresses(out.url.token_services));
+  if (chosen) {
     out.token = chosen->EncodeToUrlString();
     for (size_t i = 0; i < tokens.size(); ++i) {
       if (tokens[i].service == chosen->service && tokens[i].kind == chosen->kind) {
