@@ -137,7 +137,8 @@ class Resolver {
   }
 
   // hdfs://host:port: the NameNode whose rpc-address is host:port, else the
-  // plain keys when host:port is fs.defaultFS, else host:9870.
+  // plain http-address when host:port is fs.defaultFS or that address is on
+  // the same host, else host:9870.
   Status ResolveHost(const HostPort& hp, HdfsStoreUrl* out) const {
     HostPort rpc = hp;
     if (rpc.port == 0) rpc.port = kDefaultRpcPort;
@@ -174,8 +175,11 @@ class Resolver {
     bool is_default = default_fs &&
                       (default_fs->port ? default_fs->port : kDefaultRpcPort) == rpc.port &&
                       default_fs->host == rpc.host;
-    if (same(conf_.Get("dfs.namenode.rpc-address")) ||
-        (is_default && conf_.Get(HttpKey()).has_value())) {
+    // The plain http-address also serves a URL naming its host.
+    std::optional<std::string> plain_http = conf_.Get(HttpKey());
+    auto http_hp = plain_http ? SplitHostPort(*plain_http) : std::nullopt;
+    bool same_host = http_hp && http_hp->host == rpc.host;
+    if (same(conf_.Get("dfs.namenode.rpc-address")) || (plain_http && (is_default || same_host))) {
       auto ep = Endpoint(HttpKey(), rpc.host);
       if (!ep.ok()) return ep.error();
       out->endpoints.push_back(*ep);

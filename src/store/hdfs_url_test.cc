@@ -66,6 +66,18 @@ TEST(HdfsUrlTest, Resolves) {
        "hdfs://nn.example.com:8020",
        "/a b",
        {"http://nn.example.com:50070"}},
+      // A plain http-address on the URL's host.
+      {"hdfs://nn.example.com:8020/x",
+       {{"dfs.namenode.http-address", "nn.example.com:50070"}},
+       "hdfs://nn.example.com:8020",
+       "/x",
+       {"http://nn.example.com:50070"}},
+      // ... but not for another cluster's host.
+      {"hdfs://other.example.com:8020/x",
+       {{"dfs.namenode.http-address", "nn.example.com:50070"}},
+       "hdfs://other.example.com:8020",
+       "/x",
+       {"http://other.example.com:9870"}},
       // HA: every NameNode in order; 0.0.0.0 becomes the NameNode's RPC host.
       {"hdfs://ns1/user/alice/envs",
        HaProps(),

@@ -584,3 +584,131 @@ TEST(WebHdfsBackendTest, RedactDelegation) {
 
 }  // namespace
 }  // namespace sparkenv::store
+
+namespace sparkenv::store {
+namespace {
+
+class WebHdfsOptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("sparkenv-webhdfs-options-" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "core-site.xml")
+        << "<configuration><property><name>fs.defaultFS</name><value>hdfs://127.0.0.1:8020"
+           "</value></property></configuration>";
+    std::ofstream(dir_ / "hdfs-site.xml")
+        << "<configuration><property><name>dfs.namenode.http-address</name>"
+           "<value>127.0.0.1:50070</value></property></configuration>";
+    env_["HADOOP_CONF_DIR"] = dir_.string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Result<WebHdfsOptions> Resolve(const std::string& url) {
+    OpenOptions o;
+    o.getenv = [this](const std::string& k) -> std::optional<std::string> {
+      auto it = env_.find(k);
+      if (it == env_.end()) return std::nullopt;
+      return it->second;
+    };
+    return ResolveWebHdfsOptions(url, o);
+  }
+
+  std::filesystem::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+const std::string kTokens = std::string(SPARKENV_SOURCE_DIR) + "/src/store/testdata/";
+// Token "a" of the fixtures (service 127.0.0.1:8020), as Hadoop encodes it.
+const char kTokenA[] =
+    "CWlkZW50LW9uZQhwYXNzLW9uZRVIREZTX0RFTEVHQVRJT05fVE9LRU4OMTI3LjAuMC4xOjgwMjA";
+
+TEST_F(WebHdfsOptionsTest, ConfigurationAndUser) {
+  env_["HADOOP_USER_NAME"] = "bob";
+  auto o = Resolve("hdfs:///user/bob/envs");
+  ASSERT_TRUE(o.ok()) << o.error().message();
+  EXPECT_EQ(o->user, "bob");
+  EXPECT_EQ(o->token, "");
+  EXPECT_EQ(o->url.endpoints, (std::vector<std::string>{"http://127.0.0.1:50070"}));
+  EXPECT_EQ(o->url.hadoop_authority, "127.0.0.1:8020");
+
+  env_.erase("HADOOP_USER_NAME");
+  auto login = Resolve("hdfs:///x");
+  ASSERT_TRUE(login.ok());
+  EXPECT_FALSE(login->user.empty());  // the login name
+
+  std::ofstream(dir_ / "hdfs-site.xml") << "<configuration><property>";
+  auto bad = Resolve("hdfs:///x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind(), ErrorKind::kInvalidInput);
+  EXPECT_EQ(bad.error().message(), "malformed Hadoop configuration '" +
+                                       (dir_ / "hdfs-site.xml").string() +
+                                       "', line 1: no element found");
+}
+
+TEST_F(WebHdfsOptionsTest, TokensFromEachSourceChosenByService) {
+  env_["HADOOP_USER_NAME"] = "bob";
+  for (const char* format : {"protobuf", "writable"}) {
+    env_["HADOOP_TOKEN_FILE_LOCATION"] = kTokens + "tokens-" + format + ".bin";
+    auto o = Resolve("hdfs://127.0.0.1:8020/envs");
+    ASSERT_TRUE(o.ok()) << o.error().message();
+    EXPECT_EQ(o->token, kTokenA);
+    EXPECT_EQ(o->user, "");
+    EXPECT_EQ(o->token_source,
+              "HADOOP_TOKEN_FILE_LOCATION=" + kTokens + "tokens-" + format + ".bin");
+    // localhost is 127.0.0.1: the token's numeric service matches too.
+    auto local = Resolve("hdfs://localhost:8020/envs");
+    ASSERT_TRUE(local.ok());
+    EXPECT_EQ(local->token, kTokenA);
+  }
+  // A store on another NameNode gets no token, and the reason is kept for
+  // the message of a 401.
+  auto other = Resolve("hdfs://10.1.2.3:8020/envs");
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(other->token, "");
+  EXPECT_EQ(other->user, "bob");
+  EXPECT_EQ(other->token_source,
+            "no delegation token is for 10.1.2.3:8020; there are: HDFS_DELEGATION_TOKEN for "
+            "'127.0.0.1:8020', WEBHDFS delegation for 'ha-webhdfs:ns1', kms-dt for "
+            "'kms-host:9600'");
+
+  env_.erase("HADOOP_TOKEN_FILE_LOCATION");
+  env_["HADOOP_TOKEN"] = std::string(" ,") + kTokenA;
+  auto listed = Resolve("hdfs://127.0.0.1:8020/envs");
+  ASSERT_TRUE(listed.ok()) << listed.error().message();
+  EXPECT_EQ(listed->token, kTokenA);
+  EXPECT_EQ(listed->token_source, "HADOOP_TOKEN");
+
+  env_["SPARKENV_HDFS_DELEGATION_TOKEN"] = kTokenA;
+  auto explicit_token = Resolve("hdfs://10.1.2.3:8020/envs");
+  ASSERT_TRUE(explicit_token.ok());
+  EXPECT_EQ(explicit_token->token, kTokenA);
+  EXPECT_EQ(explicit_token->token_source, "SPARKENV_HDFS_DELEGATION_TOKEN");
+}
+
+TEST_F(WebHdfsOptionsTest, BadTokensAreNamedNotShown) {
+  env_["SPARKENV_HDFS_DELEGATION_TOKEN"] = "secret!value";
+  auto e1 = Resolve("hdfs:///x");
+  ASSERT_FALSE(e1.ok());
+  EXPECT_EQ(e1.error().message(),
+            "SPARKENV_HDFS_DELEGATION_TOKEN: a delegation token must be URL-safe base64 "
+            "(Token.encodeToUrlString)");
+  env_.erase("SPARKENV_HDFS_DELEGATION_TOKEN");
+  env_["HADOOP_TOKEN"] = std::string(kTokenA) + ",c2VjcmV0";
+  auto e2 = Resolve("hdfs:///x");
+  ASSERT_FALSE(e2.ok());
+  EXPECT_EQ(e2.error().message(),
+            "HADOOP_TOKEN, token 2: a delegation token must hold identifier, password, kind and "
+            "service (Token.encodeToUrlString); this one does not decode");
+  env_.erase("HADOOP_TOKEN");
+  env_["HADOOP_TOKEN_FILE_LOCATION"] = (dir_ / "none").string();
+  auto e3 = Resolve("hdfs:///x");
+  ASSERT_FALSE(e3.ok());
+  EXPECT_EQ(e3.error().message(), "HADOOP_TOKEN_FILE_LOCATION: cannot read '" +
+                                      (dir_ / "none").string() + "': No such file or directory");
+}
+
+}  // namespace
+}  // namespace sparkenv::store
