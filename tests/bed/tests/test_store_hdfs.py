@@ -185,21 +185,22 @@ def test_overwrite_is_atomic_for_readers_and_racing_writers(bed_env, base):
     t = threading.Thread(target=reader)
     t.start()
     try:
-        # Two writers race on the same tag, each replacing it several times.
-        procs = []
-        for i in range(1, 8):
-            e = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
-            e["HADOOP_CONF_DIR"] = bed_env["HADOOP_CONF_DIR"]
-            procs.append(subprocess.Popen([str(TOOL), url, "write", "tags/app/latest.json",
-                                           versions[i].decode()], env=e,
-                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE))
-        for p in procs:
-            assert p.wait(timeout=120) == 0, p.stderr.read().decode()
+        # Rounds of 7 writers racing to replace the same tag.
+        e = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+        e["HADOOP_CONF_DIR"] = bed_env["HADOOP_CONF_DIR"]
+        for _ in range(3):
+            procs = [subprocess.Popen([str(TOOL), url, "write", "tags/app/latest.json",
+                                       versions[i].decode()], env=e,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                     for i in range(1, 8)]
+            for p in procs:
+                assert p.wait(timeout=120) == 0, p.stderr.read().decode()
     finally:
         stop.set()
         t.join()
     assert not bad, bad[:3]
-    assert len(seen) > 10
+    # The reader ran while the tag changed: it saw several versions.
+    assert len(set(seen)) >= 3, [v[:20] for v in set(seen)]
     final = tool(bed_env, url, "read", "tags/app/latest.json").stdout
     assert final in versions[1:]
     assert listing(bed_env, url, "tmp/") == {}
@@ -451,7 +452,7 @@ def test_datanode_restarted_during_an_upload(bed_env, base, tmp_path):
             m = re.match(rb"progress (\d+)", line)
             if m:
                 sent = int(m.group(1))
-            if sent > size // 5:
+            if sent > size // 10:
                 break
         assert proc.poll() is None, "the upload ended before the DataNode could be restarted"
         r = control(bed_env, "restart", down_ms=1500)
