@@ -97,6 +97,19 @@ TEST(ResolveEnvTest, MissingThingsAreNamed) {
                                      f.m.env_id + ", which is not in the store");
 }
 
+TEST(ResolveEnvTest, AMissingBucketIsNotAMissingStore) {
+  MemoryBackend b;
+  const Error missing("mem://store: the bucket 'store' does not exist", ErrorKind::kNotFound);
+  b.SetFault([&](std::string_view op, std::string_view) -> Status {
+    if (op == "read" || op == "stat") return missing;
+    return Status();
+  });
+  auto r = ResolveEnvIn(b, TagRef("app", "prod"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "mem://store: the bucket 'store' does not exist");
+  EXPECT_EQ(r.error().kind(), ErrorKind::kNotFound);
+}
+
 TEST(ResolveEnvTest, AnAmbiguousPrefixListsTheCandidates) {
   MemoryBackend b;
   b.Put("sparkenv-store.json", MarkerJson(), 0);

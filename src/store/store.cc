@@ -112,12 +112,16 @@ Result<EnvRef> ParseEnvRef(std::string_view text) {
 Status RequireStore(Backend& backend) {
   auto marker = backend.Read(kMarkerKey);
   if (!marker.ok()) {
-    if (marker.error().kind() == ErrorKind::kNotFound) {
-      return Error(
-          "no sparkenv store at " + Quote(backend.DisplayUrl()) + " (it has no " + kMarkerKey + ")",
-          ErrorKind::kNotFound);
-    }
-    return marker.error();
+    if (marker.error().kind() != ErrorKind::kNotFound) return marker.error();
+    // A missing marker, or a missing bucket or root, which the backend
+    // names in its own words: Stat() tells them apart (nullopt only for a
+    // missing object).
+    auto info = backend.Stat(kMarkerKey);
+    if (!info.ok()) return info.error();
+    if (info->has_value()) return marker.error();  // appeared meanwhile
+    return Error(
+        "no sparkenv store at " + Quote(backend.DisplayUrl()) + " (it has no " + kMarkerKey + ")",
+        ErrorKind::kNotFound);
   }
   return CheckMarker(*marker, backend.DisplayUrl());
 }

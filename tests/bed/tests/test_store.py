@@ -502,6 +502,18 @@ def test_a_sentinel_secret_appears_nowhere(store, built, tmp_path):
         assert rc in (1, 2) and "credentials" in text.lower(), text
 
 
+def test_a_missing_store_and_a_missing_bucket_are_told_apart(store, bed_env):
+    p = store.run("ls", store.url, check=False)
+    assert (p.returncode, error_line(p)) == (
+        1, f"no sparkenv store at '{store.url}' (it has no sparkenv-store.json)")
+    if store.kind == "s3":
+        bucket = f"sparkenv-missing-{uuid.uuid4().hex[:8]}"
+        p = store.run("ls", f"s3://{bucket}/envs", check=False)
+        assert (p.returncode, error_line(p)) == (
+            1, f"s3://{bucket}: the bucket '{bucket}' does not exist at "
+               f"{bed_env['BED_S3_ENDPOINT']} (endpoint from AWS_ENDPOINT_URL)")
+
+
 # ---- the storage server restarted during a push ----
 
 def restart_storage(store: Store, bed_env: dict):
