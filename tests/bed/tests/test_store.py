@@ -204,7 +204,7 @@ class S3Store(Store):
         for page in self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=self.prefix + "/"):
             for o in page.get("Contents", []):
-                out[o["Key"][len(self.prefix) + 1:]] = (o["Size"], (o["ETag"], o["LastModified"]))
+                out[o["Key"][len(self.prefix) + 1:]] = (o["Size"], (o.get("ETag"), o.get("LastModified")))
         return out
 
     def read(self, key):
