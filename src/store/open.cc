@@ -18,14 +18,16 @@ Result<std::unique_ptr<Backend>> OpenBackend(std::string_view url, const OpenOpt
                  "docs/store.md)");
   }
   if (StartsWith(url, "s3://") || StartsWith(url, "s3a://")) return OpenS3Backend(url, options);
-  if (StartsWith(url, "hdfs://") || StartsWith(url, "webhdfs://") || StartsWith(url, "httpfs://")) {
+  if (StartsWith(url, "hdfs://") || StartsWith(url, "webhdfs://") ||
+      StartsWith(url, "swebhdfs://") || StartsWith(url, "httpfs://")) {
     return OpenWebHdfsBackend(url, options);
   }
   if (StartsWith(url, "file://") || url.find("://") == std::string_view::npos) {
     return OpenFileBackend(url, options);
   }
-  return Error("unsupported store URL '" + std::string(url) +
-               "': expected file://, hdfs://, webhdfs://, httpfs://, s3:// or a local path");
+  return Error(
+      "unsupported store URL '" + std::string(url) +
+      "': expected file://, hdfs://, webhdfs://, swebhdfs://, httpfs://, s3:// or a local path");
 }
 
 }  // namespace sparkenv::store
