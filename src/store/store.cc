@@ -118,7 +118,11 @@ Status RequireStore(Backend& backend) {
     // missing object).
     auto info = backend.Stat(kMarkerKey);
     if (!info.ok()) return info.error();
-    if (info->has_value()) return marker.error();  // appeared meanwhile
+    if (info->has_value()) {  // a first push wrote it meanwhile
+      marker = backend.Read(kMarkerKey);
+      if (!marker.ok()) return marker.error();
+      return CheckMarker(*marker, backend.DisplayUrl());
+    }
     return Error(
         "no sparkenv store at " + Quote(backend.DisplayUrl()) + " (it has no " + kMarkerKey + ")",
         ErrorKind::kNotFound);
@@ -273,13 +277,20 @@ Result<ResolvedEnv> ResolveEnvIn(Backend& backend, const EnvRef& ref) {
       std::string hint;
       if (others.ok() && !others->empty()) {
         std::vector<std::string> tags;
+        tags.reserve(others->size());
         for (const TagEntry& t : *others) tags.push_back(t.tag.tag);
+        if (std::find(tags.begin(), tags.end(), ref.tag) != tags.end()) {
+          tag = ReadTag(backend, name);  // a push wrote it meanwhile
+          if (!tag.ok()) return tag.error();
+        }
         hint = "; " + Quote(ref.name) + " has the tags " + Join(tags, ", ");
       } else if (others.ok()) {
         hint = "; it has no environment named " + Quote(ref.name);
       }
-      return Error("no tag " + Quote(name.ToString()) + " in store " + url + hint,
-                   ErrorKind::kNotFound);
+      if (!tag->has_value()) {
+        return Error("no tag " + Quote(name.ToString()) + " in store " + url + hint,
+                     ErrorKind::kNotFound);
+      }
     }
     env_id = (*tag)->env_id;
   } else {
