@@ -156,6 +156,12 @@ class Hdfs:
         timed(fs_shell_cmd(self.bed, "-mkdir", "-p", f"{self.bed['BED_HDFS_URL']}{self.base}/r{rep}"),
               env)
 
+    def peer_noop(self, env: dict) -> float:
+        """A command that sends nothing: the peer's fixed cost (JVM start, configuration)."""
+        seconds, _ = timed(fs_shell_cmd(self.bed, "-test", "-d", f"{self.bed['BED_HDFS_URL']}/"),
+                           env)
+        return seconds
+
     @staticmethod
     def peer_command() -> str:
         return "hdfs dfs -put -f env.tar.gz hdfs://.../env.tar.gz (FsShell, JVM start included)"
@@ -179,6 +185,12 @@ class S3:
 
     def peer_setup(self, rep: int, env: dict):
         pass
+
+    def peer_noop(self, env: dict) -> float:
+        """One small request: the peer's fixed cost (Python start, configuration)."""
+        seconds, _ = timed([aws_cli(), "s3api", "head-bucket", "--bucket", self.bucket,
+                            "--endpoint-url", self.bed["BED_S3_ENDPOINT"]], env)
+        return seconds
 
     def peer(self, archive: Path, rep: int, name: str, env: dict) -> float:
         seconds, _ = timed([aws_cli(), "s3", "cp", "--only-show-errors", archive,
@@ -219,6 +231,8 @@ def run(args) -> dict:
                 for rep in range(args.reps):
                     url = store.store_url(rep)
                     store.peer_setup(rep, env)
+                    runs.append({"store": kind, "mode": "noop", "tool": "peer", "rep": rep,
+                                 "seconds": store.peer_noop(env), "bytes": 0})
                     for mode, name in (("full", "v1"), ("incremental", "v2")):
                         seconds, p = timed([SPARKENV, "push", envs[name], url, "--tag", "bench",
                                             "--json", "-q", "-j", str(args.jobs)], env)
@@ -281,6 +295,15 @@ def render(result: dict) -> str:
                 f"| {kind} ({peer}) | {mode} | {med['sparkenv'][0]:.2f} s | {med['peer'][0]:.2f} s "
                 f"| {med['peer'][0] / med['sparkenv'][0]:.2f} | {mib(med['sparkenv'][1])} | "
                 f"{mib(med['peer'][1])} | {med['peer'][1] / max(med['sparkenv'][1], 1):.1f} |")
+    noop = []
+    for kind in STORES:
+        sel = [r["seconds"] for r in result["runs"] if r["store"] == kind and r["mode"] == "noop"]
+        if sel:
+            what = "`hdfs dfs -test -d /`" if kind == "hdfs" else "`aws s3api head-bucket`"
+            noop.append(f"{what} {statistics.median(sel):.2f} s")
+    if noop:
+        lines += ["", "The peers' fixed cost per command (a command that sends nothing): "
+                  + ", ".join(noop) + "."]
     return "\n".join(lines) + "\n"
 
 
