@@ -97,6 +97,33 @@ TEST(ResolveEnvTest, MissingThingsAreNamed) {
                                      f.m.env_id + ", which is not in the store");
 }
 
+TEST(ResolveEnvTest, ATagWrittenWhileResolvingIsFound) {
+  Fixture f;
+  const std::string tag = f.b.Get("tags/app/prod.json")->bytes;
+  ASSERT_TRUE(f.b.Remove("tags/app/prod.json").ok());
+  // A push writes the tag between the reader's read and its listing.
+  f.b.SetFault([&](std::string_view op, std::string_view key) -> Status {
+    if (op == "list" && key == "tags/app/") f.b.Put("tags/app/prod.json", tag, 0);
+    return Status();
+  });
+  auto r = ResolveEnvIn(f.b, TagRef("app", "prod"));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->manifest.env_id, f.m.env_id);
+}
+
+TEST(ResolveEnvTest, AMissingBucketIsNotAMissingStore) {
+  MemoryBackend b;
+  const Error missing("mem://store: the bucket 'store' does not exist", ErrorKind::kNotFound);
+  b.SetFault([&](std::string_view op, std::string_view) -> Status {
+    if (op == "read" || op == "stat") return missing;
+    return Status();
+  });
+  auto r = ResolveEnvIn(b, TagRef("app", "prod"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(), "mem://store: the bucket 'store' does not exist");
+  EXPECT_EQ(r.error().kind(), ErrorKind::kNotFound);
+}
+
 TEST(ResolveEnvTest, AnAmbiguousPrefixListsTheCandidates) {
   MemoryBackend b;
   b.Put("sparkenv-store.json", MarkerJson(), 0);

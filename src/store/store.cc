@@ -112,12 +112,20 @@ Result<EnvRef> ParseEnvRef(std::string_view text) {
 Status RequireStore(Backend& backend) {
   auto marker = backend.Read(kMarkerKey);
   if (!marker.ok()) {
-    if (marker.error().kind() == ErrorKind::kNotFound) {
-      return Error(
-          "no sparkenv store at " + Quote(backend.DisplayUrl()) + " (it has no " + kMarkerKey + ")",
-          ErrorKind::kNotFound);
+    if (marker.error().kind() != ErrorKind::kNotFound) return marker.error();
+    // A missing marker, or a missing bucket or root, which the backend
+    // names in its own words: Stat() tells them apart (nullopt only for a
+    // missing object).
+    auto info = backend.Stat(kMarkerKey);
+    if (!info.ok()) return info.error();
+    if (info->has_value()) {  // a first push wrote it meanwhile
+      marker = backend.Read(kMarkerKey);
+      if (!marker.ok()) return marker.error();
+      return CheckMarker(*marker, backend.DisplayUrl());
     }
-    return marker.error();
+    return Error(
+        "no sparkenv store at " + Quote(backend.DisplayUrl()) + " (it has no " + kMarkerKey + ")",
+        ErrorKind::kNotFound);
   }
   return CheckMarker(*marker, backend.DisplayUrl());
 }
@@ -269,13 +277,20 @@ Result<ResolvedEnv> ResolveEnvIn(Backend& backend, const EnvRef& ref) {
       std::string hint;
       if (others.ok() && !others->empty()) {
         std::vector<std::string> tags;
+        tags.reserve(others->size());
         for (const TagEntry& t : *others) tags.push_back(t.tag.tag);
+        if (std::find(tags.begin(), tags.end(), ref.tag) != tags.end()) {
+          tag = ReadTag(backend, name);  // a push wrote it meanwhile
+          if (!tag.ok()) return tag.error();
+        }
         hint = "; " + Quote(ref.name) + " has the tags " + Join(tags, ", ");
       } else if (others.ok()) {
         hint = "; it has no environment named " + Quote(ref.name);
       }
-      return Error("no tag " + Quote(name.ToString()) + " in store " + url + hint,
-                   ErrorKind::kNotFound);
+      if (!tag->has_value()) {
+        return Error("no tag " + Quote(name.ToString()) + " in store " + url + hint,
+                     ErrorKind::kNotFound);
+      }
     }
     env_id = (*tag)->env_id;
   } else {

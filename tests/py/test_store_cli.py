@@ -422,8 +422,8 @@ def error_cases(tmp_path, built):
          "with a letter or digit"),
         (["push", built["v1"], a_file], 2, f"store '{a_file}' is not a folder: '{a_file}' is a file"),
         (["push", built["v1"], "ftp://host/envs"], 2,
-         "unsupported store URL 'ftp://host/envs': expected file://, hdfs://, webhdfs://, "
-         "swebhdfs://, httpfs://, s3:// or a local path"),
+         "unsupported store URL 'ftp://host/envs': expected file://, hdfs://, webhdfs://, swebhdfs://, "
+         "httpfs://, s3:// or a local path"),
         (["push", built["v1"], "file://host/envs"], 2,
          "invalid store URL 'file://host/envs': a file URL names an absolute path without a host, "
          "as in file:///srv/envs"),

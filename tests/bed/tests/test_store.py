@@ -204,7 +204,7 @@ class S3Store(Store):
         for page in self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=self.prefix + "/"):
             for o in page.get("Contents", []):
-                out[o["Key"][len(self.prefix) + 1:]] = (o["Size"], (o.get("ETag"), o["LastModified"]))
+                out[o["Key"][len(self.prefix) + 1:]] = (o["Size"], (o.get("ETag"), o.get("LastModified")))
         return out
 
     def read(self, key):
@@ -417,9 +417,12 @@ def test_kill_9_midway_then_again_while_a_reader_polls(store, tmp_path):
                 if missing or json.loads(p.stdout)["env_id"] != m["env_id"]:
                     seen["bad"].append(("unfinished environment visible", missing))
                 seen["complete"] += 1
-            elif p.returncode == 1 and (
-                    p.stderr.startswith(f"sparkenv: error: no sparkenv store at '{url}'")
-                    or p.stderr.startswith(f"sparkenv: error: no tag 'app:kill' in store '{url}'")):
+            elif p.returncode == 1 and p.stderr in (
+                    f"sparkenv: error: no sparkenv store at '{url}' (it has no "
+                    "sparkenv-store.json)\n",
+                    f"sparkenv: error: no such folder on HDFS: {url}\n",  # no root yet
+                    f"sparkenv: error: no tag 'app:kill' in store '{url}'; it has no environment "
+                    "named 'app'\n"):
                 seen["absent"] += 1
             else:
                 seen["bad"].append((p.returncode, p.stderr))
@@ -500,6 +503,27 @@ def test_a_sentinel_secret_appears_nowhere(store, built, tmp_path):
         # A wrong secret is a clear credentials error, not a crash.
         args, rc, text = outputs[0]
         assert rc in (1, 2) and "credentials" in text.lower(), text
+
+
+def test_a_missing_store_root_and_bucket_are_told_apart(store, bed_env):
+    """An empty root is "no sparkenv store"; a missing HDFS root or S3 bucket
+    is the backend's own error (a folder store's missing root is an empty
+    store: push creates it)."""
+    if store.kind == "hdfs":
+        p = store.run("ls", store.url, check=False)
+        assert (p.returncode, error_line(p)) == (1, f"no such folder on HDFS: {store.url}")
+        r = requests.put(webhdfs(bed_env, store.path),
+                         params={"op": "MKDIRS", "user.name": store.user}, timeout=60)
+        assert r.status_code == 200, r.text
+    p = store.run("ls", store.url, check=False)
+    assert (p.returncode, error_line(p)) == (
+        1, f"no sparkenv store at '{store.url}' (it has no sparkenv-store.json)")
+    if store.kind == "s3":
+        bucket = f"sparkenv-missing-{uuid.uuid4().hex[:8]}"
+        p = store.run("ls", f"s3://{bucket}/envs", check=False)
+        assert (p.returncode, error_line(p)) == (
+            1, f"s3://{bucket}: the bucket '{bucket}' does not exist at "
+               f"{bed_env['BED_S3_ENDPOINT']} (endpoint from AWS_ENDPOINT_URL)")
 
 
 # ---- the storage server restarted during a push ----
