@@ -305,7 +305,10 @@ def test_push_ls_show_diff_pull_move_rm_gc(store, built, tmp_path, bed_env):
     assert (tag["env_id"], tag["name"], tag["tag"], tag["format"]) == (id1, "app", "prod",
                                                                        "sparkenv-tag/1")
 
-    # Moving the tag.
+    # Moving the tag. ls lists environments newest first; S3 dates have whole seconds, so the
+    # second push must land in a later second for that order to be observable.
+    if store.kind == "s3":
+        time.sleep(1.1)
     p = store.run("push", built["v2"], url, "--tag", "app:prod")
     assert p.stderr.endswith(f"  tag app:prod -> {id2[:12]} (was {id1[:12]})\n"), p.stderr
     assert json.loads(store.read("tags/app/prod.json"))["env_id"] == id2
