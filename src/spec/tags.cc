@@ -1,5 +1,6 @@
 #include "spec/tags.h"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <unordered_set>
@@ -93,12 +94,18 @@ Result<std::vector<Tag>> Tag::ParseSet(std::string_view text, bool validate_orde
                  " tags, more than the limit of " + std::to_string(kMaxSetSize));
   }
   std::vector<Tag> out;
+  out.reserve(count);
+  // Sets are small (a wheel names 1-4 tags as a rule): a linear search for
+  // duplicates beats hashing them; big ones get a hash set.
+  constexpr size_t kLinear = 16;
   std::unordered_set<Tag, TagHash> seen;
   for (const auto& interpreter : p[0]) {
     for (const auto& abi : p[1]) {
       for (const auto& platform : p[2]) {
         Tag tag(interpreter, abi, platform);
-        if (seen.insert(tag).second) out.push_back(std::move(tag));
+        bool fresh = count <= kLinear ? std::find(out.begin(), out.end(), tag) == out.end()
+                                      : seen.insert(tag).second;
+        if (fresh) out.push_back(std::move(tag));
       }
     }
   }
