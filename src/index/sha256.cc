@@ -30,12 +30,23 @@ std::string Hex(const unsigned char* digest, unsigned int size) {
   return out;
 }
 
+// SHA-256, fetched from the default provider once: OpenSSL 3 repeats the
+// fetch (a locked name lookup) on every call given EVP_sha256(), which cost
+// more than hashing a cache key. Never freed (lives as long as the process).
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &size, Sha256Md(), nullptr);
   return Hex(digest, size);
 }
 
@@ -45,7 +56,7 @@ Result<std::string> Sha256File(const std::string& path) {
     return Error("cannot read " + Quote(path) + ": " + std::strerror(errno), ErrorKind::kIo);
   }
   MdCtx ctx(EVP_MD_CTX_new());
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx.get(), Sha256Md(), nullptr);
   std::vector<char> buffer(1 << 16);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
