@@ -62,7 +62,7 @@ std::optional<std::string> String(element value) {
 }
 
 // Returns the reason to skip the entry, or "" when it was added.
-std::string ReadFile(ProjectPage& page, element value) {
+std::string ReadFile(ProjectPage& page, element value, PageParseMemo& memo) {
   simdjson::dom::object entry;
   if (value.get_object().get(entry) != simdjson::SUCCESS) {
     return "a file entry is not a JSON object";
@@ -123,7 +123,7 @@ std::string ReadFile(ProjectPage& page, element value) {
     if (!upload_time) return "\"upload-time\" is not a string";
   }
 
-  auto file = MakeEntry(page, *filename, http::WithoutFragment(url), requires_python);
+  auto file = MakeEntry(page, *filename, http::WithoutFragment(url), requires_python, &memo);
   if (!file) return "";  // MakeEntry recorded why
   file->set_hashes(std::move(hashes))
       .set_yanked(std::move(yanked))
@@ -174,8 +174,9 @@ Result<ProjectPage> ParseSimpleJson(std::string_view text, const std::string& pa
   if (!files_value || files_value->get_array().get(files) != simdjson::SUCCESS) {
     return invalid("no \"files\" array");
   }
+  PageParseMemo memo;
   for (element entry : files) {
-    std::string reason = ReadFile(page, entry);
+    std::string reason = ReadFile(page, entry, memo);
     if (!reason.empty()) {
       std::string filename = "?";
       simdjson::dom::object object;
