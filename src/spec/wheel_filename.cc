@@ -65,14 +65,21 @@ Result<WheelFilename> WheelFilename::Parse(std::string_view filename, bool valid
   if (!EndsWith(filename, ".whl")) return Error(where() + "the extension must be '.whl'");
   std::string_view stem = filename.substr(0, filename.size() - 4);
 
-  std::vector<std::string> parts = Split(stem, '-');
+  // Views into `filename`: nothing is copied before the parts are valid.
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    size_t dash = stem.find('-', start);
+    parts.push_back(stem.substr(start, dash == std::string_view::npos ? dash : dash - start));
+    if (dash == std::string_view::npos) break;
+    start = dash + 1;
+  }
   if (parts.size() != 5 && parts.size() != 6) {
     return Error(where() +
                  "expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl, which has 5 or 6 "
                  "'-'-separated parts, not " +
                  std::to_string(parts.size()));
   }
-  const std::string& name_part = parts[0];
+  std::string_view name_part = parts[0];
   if (name_part.empty()) return Error(where() + "the project name is empty");
   if (!IsWheelName(name_part)) {
     return Error(where() + "the project name " + Quote(name_part) +
@@ -85,7 +92,7 @@ Result<WheelFilename> WheelFilename::Parse(std::string_view filename, bool valid
 
   std::optional<BuildTag> build;
   if (parts.size() == 6) {
-    const std::string& text = parts[2];
+    std::string_view text = parts[2];
     size_t digits = 0;
     while (digits < text.size() && IsAsciiDigit(text[digits])) ++digits;
     if (digits == 0) {
@@ -99,12 +106,13 @@ Result<WheelFilename> WheelFilename::Parse(std::string_view filename, bool valid
       }
       tag.number = tag.number * 10 + d;
     }
-    tag.suffix = text.substr(digits);
+    tag.suffix = std::string(text.substr(digits));
     build = std::move(tag);
   }
 
   const size_t t = parts.size() - 3;
-  const std::string tag_text = parts[t] + "-" + parts[t + 1] + "-" + parts[t + 2];
+  // The last three parts, as written: the rest of the stem from parts[t].
+  const std::string_view tag_text = stem.substr(static_cast<size_t>(parts[t].data() - stem.data()));
   auto tags = Tag::ParseSet(tag_text, validate_order);
   if (!tags) return tags.error().Wrap(context());
 
