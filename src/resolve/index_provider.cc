@@ -106,7 +106,7 @@ void IndexProvider::RunPageJob(const std::string& name, std::unique_lock<std::mu
     if (file != nullptr) {
       lock.lock();
       bool created = false;
-      task = TaskFor(project.files.at(file->url), &created);
+      task = TaskFor(*project.files.at(file->url), &created);
       if (!created || task->state != Task::State::kQueued) task = nullptr;
       if (task != nullptr) {
         task->state = Task::State::kRunning;
@@ -160,7 +160,7 @@ IndexProvider::Project IndexProvider::MakeProject(const std::string& name,
     if (added) versions.push_back(CandidateVersion{f.version(), {}});
     versions[at->second].files.push_back(std::move(d));
     if (foreign) has_foreign_wheel.insert(at->second);
-    project.files.emplace(f.url(), f);
+    project.files.emplace(f.url(), &f);
   }
   return project;
 }
@@ -246,7 +246,7 @@ void IndexProvider::Prefetch(const std::string& name, const std::vector<spec::Ve
         const DistributionFile* file = PreferredFile(c);
         if (file == nullptr) break;
         bool created = false;
-        auto task = TaskFor(project->second->files.at(file->url), &created);
+        auto task = TaskFor(*project->second->files.at(file->url), &created);
         if (created) {
           queue_.push_back(Job{task, ""});
           WakeWorker();
@@ -319,7 +319,7 @@ const index::DistFile* IndexProvider::FindFile(const std::string& name,
   auto project = projects_.find(name);
   if (project == projects_.end()) return nullptr;
   auto f = project->second->files.find(url);
-  return f == project->second->files.end() ? nullptr : &f->second;
+  return f == project->second->files.end() ? nullptr : f->second;
 }
 
 std::string IndexProvider::PageUrl(const std::string& name) const {

@@ -34,6 +34,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -55,7 +56,8 @@ class IndexProvider : public Provider {
  public:
   // Up to `workers` threads fetch metadata in the background (0: none,
   // every fetch on the calling thread); they start when work is queued and
-  // no started one is idle.
+  // no started one is idle. `client` and `metadata` must outlive the
+  // provider (it refers to the client's pages rather than copying them).
   IndexProvider(index::IndexClient& client, const index::MetadataSource& metadata,
                 spec::Target target, int workers = 8);
   ~IndexProvider() override;
@@ -82,7 +84,9 @@ class IndexProvider : public Provider {
   struct Task;
   struct Project {
     std::string page_url;
-    std::map<std::string, index::DistFile> files;  // by URL
+    // By URL: the entries of the index client's page, which outlives the
+    // provider (see the constructor); not copies.
+    std::map<std::string_view, const index::DistFile*> files;
     ProjectVersions versions;
   };
 
