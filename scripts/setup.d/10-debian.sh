@@ -10,6 +10,7 @@ packages=(
   libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libssl-dev
   openjdk-17-jdk-headless maven
   python3-venv curl unzip procps psmisc bc
+  linux-perf valgrind
 )
 missing=()
 for p in "${packages[@]}"; do
