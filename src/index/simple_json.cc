@@ -12,30 +12,6 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// The deepest nesting of arrays and objects, outside strings.
-int JsonDepth(std::string_view text) {
-  int depth = 0;
-  int max_depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 // Reads a hashes object; false when it is not an object of strings.
 bool ReadHashes(element value, Hashes& out) {
   simdjson::dom::object object;
@@ -142,13 +118,23 @@ Result<ProjectPage> ParseSimpleJson(std::string_view text, const std::string& pa
     return Error("invalid JSON project page " + Quote(page_url) + ": " + why + " (PEP 691)",
                  ErrorKind::kIo);
   };
-  if (JsonDepth(text) > kMaxJsonDepth) {
-    return invalid("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  }
-  // One parser per thread: its buffers are reused from page to page.
+  // One parser per thread: its buffers are reused from page to page. It
+  // fails a document nested deeper than kMaxJsonDepth levels (the page's
+  // object is level 1), as it parses: no separate pass over the text.
   thread_local simdjson::dom::parser parser;
+  thread_local bool limited = false;
+  if (!limited) {
+    constexpr size_t kInitialCapacity = 1 << 16;  // grows with the pages
+    if (parser.allocate(kInitialCapacity, kMaxJsonDepth) != simdjson::SUCCESS) {
+      return Error("cannot allocate a JSON parser", ErrorKind::kInternal);
+    }
+    limited = true;
+  }
   element root;
-  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
+  if (auto error = parser.parse(text.data(), text.size()).get(root); error != simdjson::SUCCESS) {
+    if (error == simdjson::DEPTH_ERROR) {
+      return invalid("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
     return invalid("not JSON");
   }
   simdjson::dom::object doc;
