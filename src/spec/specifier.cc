@@ -399,7 +399,11 @@ std::vector<std::string> SpecifierSet::Filter(const std::vector<std::string>& ve
 }
 
 bool SpecifierSet::Contains(const Version& v, PreReleases pre) const {
-  return !Filter(std::vector<Version>{v}, pre).empty();
+  // Filter() of {v}, without copying v in and out (the resolver asks this
+  // for every candidate it considers).
+  std::string text = has_arbitrary() ? v.ToString() : std::string();
+  const std::vector<Item> items = {{&v, text}};
+  return !FilterItems(specifiers_, mentions_prerelease(), items, pre).empty();
 }
 
 bool SpecifierSet::Contains(std::string_view version, PreReleases pre) const {
