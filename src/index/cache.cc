@@ -1,5 +1,7 @@
 #include "index/cache.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,7 +12,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 
 #include "base/strings.h"
 #include "http/url.h"
@@ -28,12 +29,13 @@ int64_t Now() {
       .count();
 }
 
-http::Response FromEntry(const CacheEntry& e, const char* how) {
+// Moves the entry's body (a page can be megabytes) into the response.
+http::Response FromEntry(CacheEntry&& e, const char* how) {
   http::Response r;
   r.url = e.url;
   r.effective_url = e.effective_url;
   r.status = e.status;
-  r.body = e.body;
+  r.body = std::move(e.body);
   if (e.content_type) r.headers.emplace_back("content-type", *e.content_type);
   if (e.etag) r.headers.emplace_back("etag", *e.etag);
   if (e.last_modified) r.headers.emplace_back("last-modified", *e.last_modified);
@@ -41,12 +43,28 @@ http::Response FromEntry(const CacheEntry& e, const char* how) {
   return r;
 }
 
-void UpdateValidators(CacheEntry& e, const http::Response& r, const CacheControl& cc) {
-  if (auto etag = r.Header("etag")) e.etag = etag;
-  if (auto lm = r.Header("last-modified")) e.last_modified = lm;
+// Refreshes the entry from a response's headers; returns whether the entry
+// on disk must be rewritten to keep the cache's behaviour: a validator or a
+// directive changed, or its age matters (a positive max-age without
+// no-cache, so a later run may use it without a request). An entry that is
+// revalidated every time anyway (max-age=0 or absent, or no-cache) is not
+// rewritten on a 304: its stored-at is then never read.
+bool UpdateValidators(CacheEntry& e, const http::Response& r, const CacheControl& cc) {
+  bool changed = false;
+  if (auto etag = r.Header("etag"); etag && etag != e.etag) {
+    e.etag = etag;
+    changed = true;
+  }
+  if (auto lm = r.Header("last-modified"); lm && lm != e.last_modified) {
+    e.last_modified = lm;
+    changed = true;
+  }
+  if (cc.max_age != e.max_age || cc.no_cache != e.no_cache) changed = true;
   e.max_age = cc.max_age;
   e.no_cache = cc.no_cache;
   e.stored_at = Now();
+  bool age_matters = !e.no_cache && e.max_age && *e.max_age > 0;
+  return changed || age_matters;
 }
 
 }  // namespace
@@ -92,15 +110,47 @@ std::string HttpCache::PathFor(const std::string& url, const std::string& accept
   return dir_ + "/" + key.substr(0, 2) + "/" + key + ".entry";
 }
 
-std::optional<CacheEntry> HttpCache::Load(const std::string& url, const std::string& accept) const {
-  std::ifstream in(PathFor(url, accept), std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string magic;
-  std::string header;
-  if (!std::getline(in, magic) || magic != kMagic || !std::getline(in, header)) {
+namespace {
+
+// The whole file, or nullopt when it cannot be read: one open, fstat and
+// read (entries are read on every warm lock; no stream machinery). Entries
+// are never modified in place (they are replaced by rename), so the size
+// fstat gives is the size to read.
+std::optional<std::string> ReadWholeFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || st.st_size < 0) {
+    ::close(fd);
     return std::nullopt;
   }
-  auto j = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < data.size()) {
+    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  if (got != data.size()) return std::nullopt;
+  return data;
+}
+
+}  // namespace
+
+std::optional<CacheEntry> HttpCache::Load(const std::string& url, const std::string& accept) const {
+  std::optional<std::string> data = ReadWholeFile(PathFor(url, accept));
+  if (!data) return std::nullopt;
+  std::string_view text = *data;
+  size_t magic_end = text.find('\n');
+  if (magic_end == std::string_view::npos || text.substr(0, magic_end) != kMagic) {
+    return std::nullopt;
+  }
+  size_t header_end = text.find('\n', magic_end + 1);
+  if (header_end == std::string_view::npos) return std::nullopt;
+  auto j = nlohmann::json::parse(text.substr(magic_end + 1, header_end - magic_end - 1), nullptr,
+                                 /*allow_exceptions=*/false);
   if (!j.is_object()) return std::nullopt;
   CacheEntry e;
   auto str = [&](const char* key) -> std::optional<std::string> {
@@ -126,9 +176,9 @@ std::optional<CacheEntry> HttpCache::Load(const std::string& url, const std::str
   e.max_age = num("max-age");
   e.no_cache = j.value("no-cache", false);
   e.content_type = str("content-type");
-  std::ostringstream body;
-  body << in.rdbuf();
-  e.body = std::move(body).str();
+  // The body is the rest: drop the two header lines in place, no copy.
+  data->erase(0, header_end + 1);
+  e.body = std::move(*data);
   return e;
 }
 
@@ -192,7 +242,7 @@ void CachingClient::Submit(http::Request request, Callback done) {
   std::optional<CacheEntry> entry = cache_.Load(request.url, accept);
   if (mode_ == CacheMode::kOffline || !inner_) {
     if (entry) {
-      done(FromEntry(*entry, "offline"));
+      done(FromEntry(std::move(*entry), "offline"));
       return;
     }
     http::Response r;
@@ -205,7 +255,7 @@ void CachingClient::Submit(http::Request request, Callback done) {
     return;
   }
   if (entry && mode_ == CacheMode::kDefault && entry->IsFresh(Now())) {
-    done(FromEntry(*entry, "hit"));
+    done(FromEntry(std::move(*entry), "hit"));
     return;
   }
   if (entry) {
@@ -222,21 +272,30 @@ void CachingClient::Submit(http::Request request, Callback done) {
     }
     CacheControl cc = CacheControl::Parse(r.Header("cache-control").value_or(""));
     if (r.status == 304 && entry) {
-      UpdateValidators(*entry, r, cc);
-      (void)cache.Store(accept, *entry);  // a failed refresh only costs a revalidation
-      http::Response cached = FromEntry(*entry, "revalidated");
+      if (UpdateValidators(*entry, r, cc)) {
+        (void)cache.Store(accept, *entry);  // a failed refresh only costs a revalidation
+      }
+      http::Response cached = FromEntry(std::move(*entry), "revalidated");
       cached.attempts = r.attempts;
       done(std::move(cached));
       return;
     }
-    if (r.status == 200 && !cc.no_store) {
+    if (r.status == 200 && !cc.no_store && entry && entry->status == 200 &&
+        entry->effective_url == r.effective_url && entry->body == r.body &&
+        entry->content_type == r.Header("content-type") && entry->etag == r.Header("etag") &&
+        entry->last_modified == r.Header("last-modified") && !UpdateValidators(*entry, r, cc)) {
+      // The same answer as the entry's (a server that sends no validators
+      // answers 200 every time): rewriting the entry would change nothing
+      // but its stored-at, which an entry revalidated every time never
+      // reads. Writing a file is the costly part of caching.
+    } else if (r.status == 200 && !cc.no_store) {
       CacheEntry fresh;
       fresh.url = r.url;
       fresh.effective_url = r.effective_url;
       fresh.status = r.status;
       fresh.content_type = r.Header("content-type");
       fresh.body = r.body;
-      UpdateValidators(fresh, r, cc);
+      (void)UpdateValidators(fresh, r, cc);
       (void)cache.Store(accept, fresh);  // caching is best effort
     }
     r.headers.emplace_back("x-sparkenv-cache", "miss");

@@ -17,7 +17,11 @@
 //   - answers from a fresh entry (age < Cache-Control max-age, no no-cache);
 //   - revalidates a stale one with If-None-Match / If-Modified-Since, and on
 //     304 answers from the entry (and refreshes its age);
-//   - stores 200 answers unless Cache-Control says no-store.
+//   - stores 200 answers unless Cache-Control says no-store;
+//   - leaves the entry file alone when an answer (a 304, or a 200 identical
+//     to the entry) changes nothing ever read: same validators and
+//     directives, and an age that does not matter (max-age 0 or absent, or
+//     no-cache).
 // Every response it gives carries "x-sparkenv-cache: hit|revalidated|miss|
 // offline". In offline mode the network is never used: entries are served
 // whatever their age, and a missing entry is an error naming the URL.

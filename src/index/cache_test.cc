@@ -188,6 +188,53 @@ TEST_F(CachingClientTest, OfflineServesTheCacheAloneAndNamesWhatIsMissing) {
                 "/simple-v1')");
 }
 
+// Marks the entry of `url` with stored-at 1, to tell afterwards whether a
+// request rewrote it.
+void MarkEntry(const HttpCache& cache, const std::string& url) {
+  auto e = cache.Load(url, "text/html");
+  ASSERT_TRUE(e);
+  e->stored_at = 1;
+  ASSERT_TRUE(cache.Store("text/html", *e).ok());
+}
+
+TEST_F(CachingClientTest, AnUnchangedAnswerDoesNotRewriteTheEntry) {
+  HttpCache cache(dir_.path());
+  CachingClient client(curl_, cache);
+  // 304 for an entry revalidated every time (max-age=0): its age is never read.
+  ASSERT_TRUE(Get(client, "/etag/u1").ok());
+  MarkEntry(cache, server_->Url("/etag/u1"));
+  EXPECT_EQ(Get(client, "/etag/u1").Header("x-sparkenv-cache"), "revalidated");
+  EXPECT_EQ(cache.Load(server_->Url("/etag/u1"), "text/html")->stored_at, 1);
+  // 200 without validators, the same body as the entry's.
+  ASSERT_TRUE(Get(client, "/ok").ok());
+  MarkEntry(cache, server_->Url("/ok"));
+  http::Response again = Get(client, "/ok");
+  EXPECT_EQ(again.body, "hello");
+  EXPECT_EQ(again.Header("x-sparkenv-cache"), "miss");
+  EXPECT_EQ(cache.Load(server_->Url("/ok"), "text/html")->stored_at, 1);
+}
+
+TEST_F(CachingClientTest, AChangedOrAgeingAnswerRewritesTheEntry) {
+  HttpCache cache(dir_.path());
+  CachingClient client(curl_, cache);
+  // A new body replaces the entry (/count/c1 counts the requests of
+  // /etag/c1, made here past the cache).
+  ASSERT_EQ(Get(client, "/count/c1").body, "0");
+  MarkEntry(cache, server_->Url("/count/c1"));
+  ASSERT_TRUE(Get(*curl_, "/etag/c1").ok());
+  ASSERT_EQ(Get(client, "/count/c1").body, "1");
+  auto changed = cache.Load(server_->Url("/count/c1"), "text/html");
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->body, "1");
+  EXPECT_GT(changed->stored_at, 1);
+  // A 304 for an entry whose age matters (max-age > 0) refreshes it.
+  CachingClient refresh(curl_, cache, CacheMode::kRefresh);
+  ASSERT_TRUE(Get(refresh, "/etag/u2?max_age=600").ok());
+  MarkEntry(cache, server_->Url("/etag/u2?max_age=600"));
+  EXPECT_EQ(Get(refresh, "/etag/u2?max_age=600").Header("x-sparkenv-cache"), "revalidated");
+  EXPECT_GT(cache.Load(server_->Url("/etag/u2?max_age=600"), "text/html")->stored_at, 1);
+}
+
 TEST_F(CachingClientTest, ErrorsAndRangesPassThroughUncached) {
   CachingClient client(curl_, HttpCache(dir_.path()));
   EXPECT_EQ(Get(client, "/status/404").status, 404);

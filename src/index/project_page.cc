@@ -35,7 +35,8 @@ std::optional<std::string> DistFile::sha256() const {
 
 std::optional<DistFile> MakeEntry(ProjectPage& page, const std::string& filename,
                                   const std::string& url,
-                                  const std::optional<std::string>& requires_python) {
+                                  const std::optional<std::string>& requires_python,
+                                  PageParseMemo* memo) {
   auto file = DistFile::Make(filename, url);
   if (!file.ok()) {
     page.skipped.push_back({filename, file.error().message()});
@@ -47,9 +48,19 @@ std::optional<DistFile> MakeEntry(ProjectPage& page, const std::string& filename
     return std::nullopt;
   }
   if (requires_python && !TrimAscii(*requires_python).empty()) {
-    auto spec = spec::SpecifierSet::Parse(*requires_python);
+    Result<spec::SpecifierSet> parsed = Error("", ErrorKind::kInternal);
+    if (memo == nullptr) {
+      parsed = spec::SpecifierSet::Parse(*requires_python);
+    } else if (auto it = memo->requires_python.find(*requires_python);
+               it != memo->requires_python.end()) {
+      parsed = it->second;
+    } else {
+      parsed = spec::SpecifierSet::Parse(*requires_python);
+      memo->requires_python.emplace(*requires_python, parsed);
+    }
+    const Result<spec::SpecifierSet>& spec = parsed;
     if (spec.ok()) {
-      file->set_requires_python(std::move(spec).value());
+      file->set_requires_python(*spec);
     } else {
       page.warnings.push_back("ignoring the requires-python of " + Quote(filename) + ": " +
                               spec.error().message());

@@ -124,12 +124,20 @@ struct ProjectPage {
   std::vector<std::string> warnings;
 };
 
+// What a parser remembers while it reads one page: the files of a release
+// share one requires-python text, parsed once.
+struct PageParseMemo {
+  std::map<std::string, Result<spec::SpecifierSet>, std::less<>> requires_python;
+};
+
 // Applies the shared rules to one entry: parses `filename`, checks it names
-// `project` (normalized), parses requires-python. On a skip, appends to
-// page.skipped and returns nullopt. Used by both parsers.
+// `project` (normalized), parses requires-python (through `memo` when
+// given). On a skip, appends to page.skipped and returns nullopt. Used by
+// both parsers.
 std::optional<DistFile> MakeEntry(ProjectPage& page, const std::string& filename,
                                   const std::string& url,
-                                  const std::optional<std::string>& requires_python);
+                                  const std::optional<std::string>& requires_python,
+                                  PageParseMemo* memo = nullptr);
 
 // Checks a PEP 629 api version string: major must be 1. A newer minor is
 // accepted (and noted in page.warnings by the caller).

@@ -1,5 +1,6 @@
 #include "index/sha256.h"
 
+#include <nettle/sha2.h>
 #include <openssl/evp.h>
 
 #include <cerrno>
@@ -30,13 +31,31 @@ std::string Hex(const unsigned char* digest, unsigned int size) {
   return out;
 }
 
+// SHA-256 for files, fetched from OpenSSL's default provider once: OpenSSL 3
+// repeats the fetch (a locked name lookup) on every call given
+// EVP_sha256(). Never freed (lives as long as the process).
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
 }  // namespace
 
+// Nettle, not OpenSSL, for bytes in memory (cache keys, metadata files: a
+// warm lock hashes ~80 short strings): its plain function calls cost a few
+// thousand instructions, where OpenSSL 3's first fetch of SHA-256 from its
+// default provider costs ~3 million (loading the provider), a millisecond
+// of a 25 ms lock. libnettle is loaded anyway (libcurl's TLS stack).
 std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return Hex(digest, size);
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, data.size(), reinterpret_cast<const uint8_t*>(data.data()));
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+  return Hex(digest, SHA256_DIGEST_SIZE);
 }
 
 Result<std::string> Sha256File(const std::string& path) {
@@ -45,7 +64,7 @@ Result<std::string> Sha256File(const std::string& path) {
     return Error("cannot read " + Quote(path) + ": " + std::strerror(errno), ErrorKind::kIo);
   }
   MdCtx ctx(EVP_MD_CTX_new());
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx.get(), Sha256Md(), nullptr);
   std::vector<char> buffer(1 << 16);
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));

@@ -159,6 +159,7 @@ std::string HtmlUnescape(std::string_view text) {
 Result<ProjectPage> ParseSimpleHtml(std::string_view html, const std::string& page_url,
                                     const std::string& project) {
   ProjectPage page;
+  PageParseMemo memo;
   page.name = project;
   page.url = page_url;
   std::string base_url = page_url;
@@ -202,9 +203,9 @@ Result<ProjectPage> ParseSimpleHtml(std::string_view html, const std::string& pa
       std::string filename = http::UrlFileName(url);
       if (filename.empty()) continue;
       const std::string* requires_python = tag.Get("data-requires-python");
-      auto file =
-          MakeEntry(page, filename, http::WithoutFragment(url),
-                    requires_python ? std::optional<std::string>(*requires_python) : std::nullopt);
+      auto file = MakeEntry(
+          page, filename, http::WithoutFragment(url),
+          requires_python ? std::optional<std::string>(*requires_python) : std::nullopt, &memo);
       if (!file) continue;
       if (parts.has_fragment) {
         auto hash = ParseHashPair(parts.fragment);

@@ -12,30 +12,6 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// The deepest nesting of arrays and objects, outside strings.
-int JsonDepth(std::string_view text) {
-  int depth = 0;
-  int max_depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 // Reads a hashes object; false when it is not an object of strings.
 bool ReadHashes(element value, Hashes& out) {
   simdjson::dom::object object;
@@ -62,7 +38,7 @@ std::optional<std::string> String(element value) {
 }
 
 // Returns the reason to skip the entry, or "" when it was added.
-std::string ReadFile(ProjectPage& page, element value) {
+std::string ReadFile(ProjectPage& page, element value, PageParseMemo& memo) {
   simdjson::dom::object entry;
   if (value.get_object().get(entry) != simdjson::SUCCESS) {
     return "a file entry is not a JSON object";
@@ -123,7 +99,7 @@ std::string ReadFile(ProjectPage& page, element value) {
     if (!upload_time) return "\"upload-time\" is not a string";
   }
 
-  auto file = MakeEntry(page, *filename, http::WithoutFragment(url), requires_python);
+  auto file = MakeEntry(page, *filename, http::WithoutFragment(url), requires_python, &memo);
   if (!file) return "";  // MakeEntry recorded why
   file->set_hashes(std::move(hashes))
       .set_yanked(std::move(yanked))
@@ -142,13 +118,23 @@ Result<ProjectPage> ParseSimpleJson(std::string_view text, const std::string& pa
     return Error("invalid JSON project page " + Quote(page_url) + ": " + why + " (PEP 691)",
                  ErrorKind::kIo);
   };
-  if (JsonDepth(text) > kMaxJsonDepth) {
-    return invalid("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  }
-  // One parser per thread: its buffers are reused from page to page.
+  // One parser per thread: its buffers are reused from page to page. It
+  // fails a document nested deeper than kMaxJsonDepth levels (the page's
+  // object is level 1), as it parses: no separate pass over the text.
   thread_local simdjson::dom::parser parser;
+  thread_local bool limited = false;
+  if (!limited) {
+    constexpr size_t kInitialCapacity = 1 << 16;  // grows with the pages
+    if (parser.allocate(kInitialCapacity, kMaxJsonDepth) != simdjson::SUCCESS) {
+      return Error("cannot allocate a JSON parser", ErrorKind::kInternal);
+    }
+    limited = true;
+  }
   element root;
-  if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
+  if (auto error = parser.parse(text.data(), text.size()).get(root); error != simdjson::SUCCESS) {
+    if (error == simdjson::DEPTH_ERROR) {
+      return invalid("nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
     return invalid("not JSON");
   }
   simdjson::dom::object doc;
@@ -174,8 +160,9 @@ Result<ProjectPage> ParseSimpleJson(std::string_view text, const std::string& pa
   if (!files_value || files_value->get_array().get(files) != simdjson::SUCCESS) {
     return invalid("no \"files\" array");
   }
+  PageParseMemo memo;
   for (element entry : files) {
-    std::string reason = ReadFile(page, entry);
+    std::string reason = ReadFile(page, entry, memo);
     if (!reason.empty()) {
       std::string filename = "?";
       simdjson::dom::object object;

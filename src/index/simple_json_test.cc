@@ -74,12 +74,35 @@ TEST(SimpleJsonTest, ErrorsNameThePage) {
        "reads version 1.x (PEP 629)"},
       {std::string(100, '[') + std::string(100, ']'),
        "invalid JSON project page 'http://h/simple/x/': nested deeper than 64 levels (PEP 691)"},
+      // One level past the limit, inside a page that is otherwise valid.
+      {R"({"files": [], "x": )" + std::string(64, '[') + std::string(64, ']') + "}",
+       "invalid JSON project page 'http://h/simple/x/': nested deeper than 64 levels (PEP 691)"},
   };
   for (const auto& [text, want] : cases) {
     auto page = ParseSimpleJson(text, url, "x");
     ASSERT_FALSE(page.ok()) << text;
     EXPECT_EQ(page.error().message(), want);
   }
+}
+
+TEST(SimpleJsonTest, SixtyFourLevelsAreAccepted) {
+  // The page object, then 63 arrays: 64 levels.
+  std::string text = R"({"files": [], "x": )" + std::string(63, '[') + std::string(63, ']') + "}";
+  auto page = ParseSimpleJson(text, "http://h/simple/x/", "x");
+  ASSERT_TRUE(page.ok()) << page.error().message();
+  EXPECT_TRUE(page->files.empty());
+}
+
+TEST(SimpleJsonTest, TheDepthLimitHoldsAfterTheParserGrows) {
+  // A page bigger than the parser's first buffers, then a too-deep one.
+  std::string big = R"({"files": [], "pad": ")" + std::string(1 << 20, 'a') + "\"}";
+  ASSERT_TRUE(ParseSimpleJson(big, "http://h/simple/x/", "x").ok());
+  std::string deep = R"({"files": [], "x": )" + std::string(64, '[') + std::string(64, ']') + "}";
+  auto page = ParseSimpleJson(deep, "http://h/simple/x/", "x");
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(
+      page.error().message(),
+      "invalid JSON project page 'http://h/simple/x/': nested deeper than 64 levels (PEP 691)");
 }
 
 TEST(SimpleJsonTest, NewerMinorVersionIsAccepted) {

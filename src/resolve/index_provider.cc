@@ -21,7 +21,7 @@ IndexProvider::IndexProvider(index::IndexClient& client, const index::MetadataSo
   if (auto it = target_.markers().find("python_full_version"); it != target_.markers().end()) {
     if (auto v = spec::Version::Parse(it->second); v.ok()) python_ = *v;
   }
-  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  max_workers_ = std::max(workers, 0);
 }
 
 IndexProvider::~IndexProvider() {
@@ -30,14 +30,17 @@ IndexProvider::~IndexProvider() {
     stopping_ = true;
     queue_.clear();
   }
-  cv_.notify_all();
+  work_cv_.notify_all();
+  // workers_ changes only under mu_ on the caller's thread, which is this one.
   for (std::thread& t : workers_) t.join();
 }
 
 void IndexProvider::WorkerLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    ++idle_workers_;
+    work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    --idle_workers_;
     if (stopping_) return;
     Job job = std::move(queue_.front());
     queue_.pop_front();
@@ -54,7 +57,19 @@ void IndexProvider::WorkerLoop() {
     lock.lock();
     task->result = std::move(result);
     task->state = Task::State::kDone;
-    cv_.notify_all();
+    done_cv_.notify_all();
+  }
+}
+
+void IndexProvider::WakeWorker() {
+  if (idle_workers_ >= queue_.size()) {
+    work_cv_.notify_one();
+    return;
+  }
+  if (static_cast<int>(workers_.size()) < max_workers_) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  } else {
+    work_cv_.notify_one();
   }
 }
 
@@ -65,12 +80,18 @@ void IndexProvider::RunPageJob(const std::string& name, std::unique_lock<std::mu
   const Result<index::ProjectPage>& page = future.get();
   std::shared_ptr<Task> task;
   if (page.ok()) {
-    auto shared = std::make_shared<const Project>(MakeProject(name, *page, target_));
-    const Project& project = *shared;
+    // The caller may have built it already (it asked before this job ran).
+    std::shared_ptr<const Project> shared;
     {
       std::lock_guard<std::mutex> guard(*lock.mutex());
-      built_.emplace(name, shared);
+      if (auto b = built_.find(name); b != built_.end()) shared = b->second;
     }
+    if (shared == nullptr) {
+      shared = std::make_shared<const Project>(MakeProject(name, *page, target_));
+      std::lock_guard<std::mutex> guard(*lock.mutex());
+      shared = built_.emplace(name, shared).first->second;
+    }
+    const Project& project = *shared;
     const CandidateVersion* newest = nullptr;
     const DistributionFile* file = nullptr;
     for (const CandidateVersion& c : project.versions.versions) {
@@ -85,7 +106,7 @@ void IndexProvider::RunPageJob(const std::string& name, std::unique_lock<std::mu
     if (file != nullptr) {
       lock.lock();
       bool created = false;
-      task = TaskFor(project.files.at(file->url), &created);
+      task = TaskFor(*project.files.at(file->url), &created);
       if (!created || task->state != Task::State::kQueued) task = nullptr;
       if (task != nullptr) {
         task->state = Task::State::kRunning;
@@ -99,7 +120,7 @@ void IndexProvider::RunPageJob(const std::string& name, std::unique_lock<std::mu
     lock.lock();
     task->result = std::move(result);
     task->state = Task::State::kDone;
-    cv_.notify_all();
+    done_cv_.notify_all();
     return;
   }
   lock.lock();
@@ -139,14 +160,14 @@ IndexProvider::Project IndexProvider::MakeProject(const std::string& name,
     if (added) versions.push_back(CandidateVersion{f.version(), {}});
     versions[at->second].files.push_back(std::move(d));
     if (foreign) has_foreign_wheel.insert(at->second);
-    project.files.emplace(f.url(), f);
+    project.files.emplace(f.url(), &f);
   }
   return project;
 }
 
 Result<ProjectVersions> IndexProvider::ListVersions(const std::string& name) {
   auto known = projects_.find(name);
-  if (known != projects_.end()) return known->second.versions;
+  if (known != projects_.end()) return known->second->versions;
   ++stats_.pages;
   auto future = client_.FetchProject(name);
   const Result<index::ProjectPage>& page = future.get();
@@ -156,22 +177,26 @@ Result<ProjectVersions> IndexProvider::ListVersions(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto b = built_.find(name); b != built_.end()) built = b->second;
   }
-  auto [it, inserted] = projects_.emplace(name, built ? *built : MakeProject(name, *page, target_));
+  if (built == nullptr) {
+    // Not built by a page job yet: build it here, and share it with the job.
+    built = std::make_shared<const Project>(MakeProject(name, *page, target_));
+    std::lock_guard<std::mutex> lock(mu_);
+    built = built_.emplace(name, built).first->second;
+  }
+  auto [it, inserted] = projects_.emplace(name, std::move(built));
   (void)inserted;
-  return it->second.versions;
+  return it->second->versions;
 }
 
 void IndexProvider::PrefetchVersions(const std::vector<std::string>& names) {
-  bool queued = false;
   for (const std::string& name : names) {
     if (projects_.count(name) != 0 || !page_jobs_.insert(name).second) continue;
     (void)client_.FetchProject(name);  // starts the request now
-    if (workers_.empty()) continue;
+    if (max_workers_ == 0) continue;
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(Job{nullptr, name});
-    queued = true;
+    WakeWorker();
   }
-  if (queued) cv_.notify_all();
 }
 
 const DistributionFile* IndexProvider::PreferredFile(const CandidateVersion& candidate) const {
@@ -209,29 +234,27 @@ std::shared_ptr<IndexProvider::Task> IndexProvider::TaskFor(const index::DistFil
 }
 
 void IndexProvider::Prefetch(const std::string& name, const std::vector<spec::Version>& versions) {
-  if (workers_.empty()) return;
+  if (max_workers_ == 0) return;
   auto project = projects_.find(name);
   if (project == projects_.end()) return;
   if (auto asked = asked_.find(name); asked == asked_.end() || asked->second.size() < 2) return;
-  bool queued = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const spec::Version& v : versions) {
-      for (const CandidateVersion& c : project->second.versions.versions) {
+      for (const CandidateVersion& c : project->second->versions.versions) {
         if (!(c.version == v)) continue;
         const DistributionFile* file = PreferredFile(c);
         if (file == nullptr) break;
         bool created = false;
-        auto task = TaskFor(project->second.files.at(file->url), &created);
+        auto task = TaskFor(*project->second->files.at(file->url), &created);
         if (created) {
           queue_.push_back(Job{task, ""});
-          queued = true;
+          WakeWorker();
         }
         break;
       }
     }
   }
-  if (queued) cv_.notify_all();
 }
 
 Result<VersionMetadata> IndexProvider::GetMetadata(const std::string& name,
@@ -258,7 +281,7 @@ Result<VersionMetadata> IndexProvider::GetMetadata(const std::string& name,
       run_here = true;
     } else {
       ++stats_.metadata_waited;
-      cv_.wait(lock, [&task] { return task->state == Task::State::kDone; });
+      done_cv_.wait(lock, [&task] { return task->state == Task::State::kDone; });
     }
   }
   if (run_here) {
@@ -295,13 +318,13 @@ const index::DistFile* IndexProvider::FindFile(const std::string& name,
                                                const std::string& url) const {
   auto project = projects_.find(name);
   if (project == projects_.end()) return nullptr;
-  auto f = project->second.files.find(url);
-  return f == project->second.files.end() ? nullptr : &f->second;
+  auto f = project->second->files.find(url);
+  return f == project->second->files.end() ? nullptr : f->second;
 }
 
 std::string IndexProvider::PageUrl(const std::string& name) const {
   auto project = projects_.find(name);
-  return project == projects_.end() ? std::string() : project->second.page_url;
+  return project == projects_.end() ? std::string() : project->second->page_url;
 }
 
 std::optional<spec::SpecifierSet> IndexProvider::RequiresPython(

@@ -34,6 +34,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -53,8 +54,10 @@ struct IndexProviderStats {
 
 class IndexProvider : public Provider {
  public:
-  // `workers` threads fetch metadata in the background (0: none, every
-  // fetch on the calling thread).
+  // Up to `workers` threads fetch metadata in the background (0: none,
+  // every fetch on the calling thread); they start when work is queued and
+  // no started one is idle. `client` and `metadata` must outlive the
+  // provider (it refers to the client's pages rather than copying them).
   IndexProvider(index::IndexClient& client, const index::MetadataSource& metadata,
                 spec::Target target, int workers = 8);
   ~IndexProvider() override;
@@ -81,7 +84,9 @@ class IndexProvider : public Provider {
   struct Task;
   struct Project {
     std::string page_url;
-    std::map<std::string, index::DistFile> files;  // by URL
+    // By URL: the entries of the index client's page, which outlives the
+    // provider (see the constructor); not copies.
+    std::map<std::string_view, const index::DistFile*> files;
     ProjectVersions versions;
   };
 
@@ -97,6 +102,9 @@ class IndexProvider : public Provider {
   // Under mu_: the task of `file`, made (and *created set) when new.
   std::shared_ptr<Task> TaskFor(const index::DistFile& file, bool* created);
   void WorkerLoop();
+  // Under mu_, after queueing a job: wakes one idle worker, or starts a new
+  // one when none is idle and fewer than max_workers_ run.
+  void WakeWorker();
   void RunPageJob(const std::string& name, std::unique_lock<std::mutex>& lock);
   const DistributionFile* PreferredFile(const CandidateVersion& candidate) const;
   Result<VersionMetadata> Convert(const std::string& name, const spec::Version& version,
@@ -108,7 +116,8 @@ class IndexProvider : public Provider {
   std::optional<spec::Version> python_;
 
   // Caller-thread state.
-  std::map<std::string, Project> projects_;
+  // Shared with built_ (a page job's work is not copied).
+  std::map<std::string, std::shared_ptr<const Project>> projects_;
   std::map<std::string, VersionMetadata> answers_;                            // "name==version|url"
   std::map<std::string, std::optional<spec::SpecifierSet>> requires_python_;  // "name==version"
   IndexProviderStats stats_;
@@ -121,13 +130,21 @@ class IndexProvider : public Provider {
 
   // Shared with the workers.
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  // Workers wait on work_cv_ for jobs (one wake-up per job queued); the
+  // caller waits on done_cv_ for a task a worker runs. Two variables, so a
+  // finished task does not wake every idle worker, nor a new job the caller.
+  std::condition_variable work_cv_;
+  std::condition_variable done_cv_;
   std::map<std::string, std::shared_ptr<Task>> tasks_;  // by file URL
   // Projects a page job has already turned into candidates.
   std::map<std::string, std::shared_ptr<const Project>> built_;
   std::deque<Job> queue_;
   bool stopping_ = false;
   int prefetched_ = 0;
+  // Threads start on demand (a warm lock whose jobs finish quickly needs
+  // few), up to max_workers_.
+  int max_workers_ = 0;
+  size_t idle_workers_ = 0;
   std::vector<std::thread> workers_;
 };
 

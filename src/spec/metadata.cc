@@ -87,24 +87,6 @@ struct Line {
   std::string_view full;  // with it
 };
 
-std::vector<Line> SplitLines(std::string_view s) {
-  std::vector<Line> lines;
-  size_t start = 0;
-  while (start < s.size()) {
-    size_t i = start;
-    while (i < s.size() && s[i] != '\n' && s[i] != '\r') {
-      ++i;
-    }
-    size_t end = i;
-    if (i < s.size()) {
-      end = (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? i + 2 : i + 1;
-    }
-    lines.push_back(Line{s.substr(start, i - start), s.substr(start, end - start)});
-    start = end;
-  }
-  return lines;
-}
-
 // Python's headerRE: ^(From |[\041-\071\073-\176]*:|[\t ])
 bool IsHeaderLine(std::string_view line) {
   if (StartsWith(line, "From ")) {
@@ -124,6 +106,34 @@ bool IsHeaderLine(std::string_view line) {
   return false;
 }
 
+// The header lines at the start of `s`, up to the first line that is not
+// one; *body_offset is where the body starts (after an empty separator
+// line, which is dropped, or at the first other non-header line). The body
+// (the Description, often the whole README) is not split into lines.
+std::vector<Line> SplitHeaderLines(std::string_view s, size_t* body_offset) {
+  std::vector<Line> lines;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t i = start;
+    while (i < s.size() && s[i] != '\n' && s[i] != '\r') {
+      ++i;
+    }
+    size_t end = i;
+    if (i < s.size()) {
+      end = (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? i + 2 : i + 1;
+    }
+    Line line{s.substr(start, i - start), s.substr(start, end - start)};
+    if (!IsHeaderLine(line.full)) {
+      *body_offset = line.text.empty() ? end : start;
+      return lines;
+    }
+    lines.push_back(line);
+    start = end;
+  }
+  *body_offset = s.size();
+  return lines;
+}
+
 }  // namespace
 
 std::vector<std::string> MetadataHeaders::GetAll(std::string_view name) const {
@@ -139,17 +149,11 @@ std::vector<std::string> MetadataHeaders::GetAll(std::string_view name) const {
 // Follows email.feedparser with the compat32 policy.
 MetadataHeaders MetadataHeaders::Parse(std::string_view text) {
   MetadataHeaders out;
-  std::vector<Line> lines = SplitLines(text);
-  size_t n = 0;  // header lines
-  while (n < lines.size() && IsHeaderLine(lines[n].full)) {
-    ++n;
-  }
-  size_t body_start = n;
   // An empty line separates headers and body and is dropped; any other
   // non-header line is the first line of the body.
-  if (n < lines.size() && lines[n].text.empty()) {
-    body_start = n + 1;
-  }
+  size_t body_offset = 0;
+  std::vector<Line> lines = SplitHeaderLines(text, &body_offset);
+  const size_t n = lines.size();  // header lines
 
   std::string pushed_back;  // a "From " line that turned out to start the body
   std::string current_name;
@@ -198,9 +202,7 @@ MetadataHeaders MetadataHeaders::Parse(std::string_view text) {
   }
   flush();
   out.body = std::move(pushed_back);
-  for (size_t i = body_start; i < lines.size(); ++i) {
-    out.body += lines[i].full;
-  }
+  out.body += text.substr(body_offset);
   return out;
 }
 

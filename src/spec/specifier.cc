@@ -305,8 +305,14 @@ bool Specifier::operator==(const Specifier& other) const {
   return CanonicalizeVersion(*version_, strip) == CanonicalizeVersion(*other.version_, strip);
 }
 
+const std::vector<Specifier>& SpecifierSet::specifiers() const {
+  static const std::vector<Specifier> kNone;
+  return specifiers_ ? *specifiers_ : kNone;
+}
+
 Result<SpecifierSet> SpecifierSet::Parse(std::string_view text) {
   SpecifierSet set;
+  std::vector<Specifier> list;
   std::vector<std::string> clauses = Split(text, ',');
   for (const std::string& clause : clauses) {
     std::string_view c = TrimPythonWhitespace(clause);
@@ -316,14 +322,16 @@ Result<SpecifierSet> SpecifierSet::Parse(std::string_view text) {
       if (clauses.size() == 1) return s.error();
       return Error(s.error().message() + " (in " + Quote(text) + ")", s.error().kind());
     }
-    set.specifiers_.push_back(std::move(*s));
+    list.push_back(std::move(*s));
   }
+  if (!list.empty())
+    set.specifiers_ = std::make_shared<const std::vector<Specifier>>(std::move(list));
   return set;
 }
 
 std::vector<Specifier> SpecifierSet::Canonical() const {
   std::vector<std::pair<std::string, const Specifier*>> sorted;
-  for (const Specifier& s : specifiers_) sorted.emplace_back(s.ToString(), &s);
+  for (const Specifier& s : specifiers()) sorted.emplace_back(s.ToString(), &s);
   std::stable_sort(sorted.begin(), sorted.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<Specifier> out;
@@ -343,12 +351,12 @@ std::string SpecifierSet::ToString() const {
 }
 
 bool SpecifierSet::mentions_prerelease() const {
-  return std::any_of(specifiers_.begin(), specifiers_.end(),
+  return std::any_of(specifiers().begin(), specifiers().end(),
                      [](const Specifier& s) { return s.mentions_prerelease(); });
 }
 
 bool SpecifierSet::has_arbitrary() const {
-  return std::any_of(specifiers_.begin(), specifiers_.end(),
+  return std::any_of(specifiers().begin(), specifiers().end(),
                      [](const Specifier& s) { return s.op() == Operator::kArbitrary; });
 }
 
@@ -382,7 +390,7 @@ std::vector<Version> SpecifierSet::Filter(const std::vector<Version>& versions,
     if (arbitrary) texts[i] = versions[i].ToString();
     items.push_back({&versions[i], texts[i]});
   }
-  auto kept = FilterItems(specifiers_, mentions_prerelease(), items, pre);
+  auto kept = FilterItems(specifiers(), mentions_prerelease(), items, pre);
   return Pick(versions, kept);
 }
 
@@ -394,12 +402,16 @@ std::vector<std::string> SpecifierSet::Filter(const std::vector<std::string>& ve
     if (auto v = Version::Parse(versions[i]); v.ok()) parsed[i] = std::move(*v);
     items.push_back({parsed[i] ? &*parsed[i] : nullptr, versions[i]});
   }
-  auto kept = FilterItems(specifiers_, mentions_prerelease(), items, pre);
+  auto kept = FilterItems(specifiers(), mentions_prerelease(), items, pre);
   return Pick(versions, kept);
 }
 
 bool SpecifierSet::Contains(const Version& v, PreReleases pre) const {
-  return !Filter(std::vector<Version>{v}, pre).empty();
+  // Filter() of {v}, without copying v in and out (the resolver asks this
+  // for every candidate it considers).
+  std::string text = has_arbitrary() ? v.ToString() : std::string();
+  const std::vector<Item> items = {{&v, text}};
+  return !FilterItems(specifiers(), mentions_prerelease(), items, pre).empty();
 }
 
 bool SpecifierSet::Contains(std::string_view version, PreReleases pre) const {
@@ -407,8 +419,12 @@ bool SpecifierSet::Contains(std::string_view version, PreReleases pre) const {
 }
 
 SpecifierSet SpecifierSet::Intersect(const SpecifierSet& other) const {
-  SpecifierSet out = *this;
-  out.specifiers_.insert(out.specifiers_.end(), other.specifiers_.begin(), other.specifiers_.end());
+  if (other.empty()) return *this;
+  if (empty()) return other;
+  std::vector<Specifier> all = specifiers();
+  all.insert(all.end(), other.specifiers().begin(), other.specifiers().end());
+  SpecifierSet out;
+  out.specifiers_ = std::make_shared<const std::vector<Specifier>>(std::move(all));
   return out;
 }
 
@@ -652,14 +668,14 @@ std::vector<Interval> Complement(const std::vector<Interval>& ranges) {
 }  // namespace
 
 bool SpecifierSet::IsUnsatisfiable(PreReleases pre) const {
-  if (specifiers_.empty()) return false;
-  std::vector<Interval> ranges = SetIntervals(specifiers_);
+  if (specifiers().empty()) return false;
+  std::vector<Interval> ranges = SetIntervals(specifiers());
   if (ranges.empty()) return true;
 
   // === clauses: all must name the same text, and that text must satisfy the
   // other clauses.
   const Specifier* first = nullptr;
-  for (const Specifier& s : specifiers_) {
+  for (const Specifier& s : specifiers()) {
     if (s.op() != Operator::kArbitrary) continue;
     if (!first) {
       first = &s;
@@ -670,7 +686,7 @@ bool SpecifierSet::IsUnsatisfiable(PreReleases pre) const {
   if (first) {
     const std::optional<Version>& candidate = first->version();
     if (pre == PreReleases::kExclude && candidate && candidate->is_prerelease()) return true;
-    for (const Specifier& s : specifiers_) {
+    for (const Specifier& s : specifiers()) {
       if (s.op() == Operator::kArbitrary) continue;
       if (!candidate || !s.Contains(*candidate)) return true;
     }
@@ -691,7 +707,8 @@ Result<bool> SpecifierSet::IsSubsetOf(const SpecifierSet& other) const {
   // versions, which no other set without === does.
   if (other.empty()) return true;
   if (empty()) return false;
-  return IntersectIntervals(SetIntervals(specifiers_), Complement(SetIntervals(other.specifiers_)))
+  return IntersectIntervals(SetIntervals(specifiers()),
+                            Complement(SetIntervals(other.specifiers())))
       .empty();
 }
 
@@ -704,7 +721,7 @@ Result<bool> SpecifierSet::IsDisjointFrom(const SpecifierSet& other) const {
     return Error("set relations do not support === clauses: " + Quote(ToString()) + ", " +
                  Quote(other.ToString()));
   }
-  return IntersectIntervals(SetIntervals(specifiers_), SetIntervals(other.specifiers_)).empty();
+  return IntersectIntervals(SetIntervals(specifiers()), SetIntervals(other.specifiers())).empty();
 }
 
 }  // namespace sparkenv::spec

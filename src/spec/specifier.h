@@ -20,6 +20,7 @@
 // are the caller's business: pass kInclude/kExclude instead.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,8 +108,8 @@ class SpecifierSet {
   // clauses once), so equal sets print alike.
   std::string ToString() const;
 
-  const std::vector<Specifier>& specifiers() const { return specifiers_; }
-  bool empty() const { return specifiers_.empty(); }
+  const std::vector<Specifier>& specifiers() const;
+  bool empty() const { return specifiers().empty(); }
   bool mentions_prerelease() const;
 
   bool Contains(const Version& v, PreReleases pre = PreReleases::kDefault) const;
@@ -149,7 +150,9 @@ class SpecifierSet {
   std::vector<Specifier> Canonical() const;
   bool has_arbitrary() const;
 
-  std::vector<Specifier> specifiers_;
+  // Immutable once parsed and shared by copies (every file of a page, every
+  // candidate of the resolver holds a Requires-Python); null when empty.
+  std::shared_ptr<const std::vector<Specifier>> specifiers_;
 };
 
 }  // namespace sparkenv::spec

@@ -1,5 +1,6 @@
 #include "spec/tags.h"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <unordered_set>
@@ -28,25 +29,42 @@ bool IsTagWord(std::string_view s) {
   return true;
 }
 
+// `s` split at every `sep`, as views into `s` (no copies).
+std::vector<std::string_view> SplitViews(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      return out;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
 // Splits a (possibly compressed) tag into its three components, each a list
-// of members, checking every rule. `allow_sets` is false for a single tag.
-Result<std::vector<std::vector<std::string>>> SplitTag(std::string_view text, bool allow_sets,
-                                                       bool validate_order) {
-  std::vector<std::string> components = Split(text, '-');
+// of members (views into `text`), checking every rule. `allow_sets` is
+// false for a single tag.
+Result<std::vector<std::vector<std::string_view>>> SplitTag(std::string_view text, bool allow_sets,
+                                                            bool validate_order) {
+  std::vector<std::string_view> components = SplitViews(text, '-');
   if (components.size() != 3) {
     return Error("invalid tag " + Quote(text) + ": " + std::string(kTagForm) + " (it has " +
                  std::to_string(components.size()) + " '-'-separated parts)");
   }
   static constexpr const char* kNames[] = {"interpreter", "abi", "platform"};
-  std::vector<std::vector<std::string>> out;
+  std::vector<std::vector<std::string_view>> out;
+  out.reserve(3);
   for (size_t i = 0; i < 3; ++i) {
-    std::vector<std::string> members = Split(components[i], '.');
+    std::vector<std::string_view> members = SplitViews(components[i], '.');
     if (!allow_sets && members.size() > 1) {
       return Error("invalid tag " + Quote(text) + ": the " + kNames[i] + " " +
                    Quote(components[i]) + " is a compressed set ('.'); a single tag was expected");
     }
     for (size_t m = 0; m < members.size(); ++m) {
-      const std::string& member = members[m];
+      std::string_view member = members[m];
       if (member.empty()) {
         return Error("invalid tag " + Quote(text) + ": empty " + kNames[i] + " component" +
                      (components[i].empty() ? std::string() : " in " + Quote(components[i])));
@@ -93,12 +111,18 @@ Result<std::vector<Tag>> Tag::ParseSet(std::string_view text, bool validate_orde
                  " tags, more than the limit of " + std::to_string(kMaxSetSize));
   }
   std::vector<Tag> out;
+  out.reserve(count);
+  // Sets are small (a wheel names 1-4 tags as a rule): a linear search for
+  // duplicates beats hashing them; big ones get a hash set.
+  constexpr size_t kLinear = 16;
   std::unordered_set<Tag, TagHash> seen;
   for (const auto& interpreter : p[0]) {
     for (const auto& abi : p[1]) {
       for (const auto& platform : p[2]) {
         Tag tag(interpreter, abi, platform);
-        if (seen.insert(tag).second) out.push_back(std::move(tag));
+        bool fresh = count <= kLinear ? std::find(out.begin(), out.end(), tag) == out.end()
+                                      : seen.insert(tag).second;
+        if (fresh) out.push_back(std::move(tag));
       }
     }
   }
@@ -116,15 +140,23 @@ size_t TagHash::operator()(const Tag& tag) const {
 }
 
 RankedTags::RankedTags(std::vector<Tag> ordered) {
-  tags_.reserve(ordered.size());
+  auto data = std::make_shared<Data>();
+  data->tags.reserve(ordered.size());
   for (Tag& tag : ordered) {
-    if (index_.emplace(tag, tags_.size()).second) tags_.push_back(std::move(tag));
+    if (data->index.emplace(tag, data->tags.size()).second) data->tags.push_back(std::move(tag));
   }
+  data_ = std::move(data);
+}
+
+const std::vector<Tag>& RankedTags::tags() const {
+  static const std::vector<Tag> kNone;
+  return data_ ? data_->tags : kNone;
 }
 
 std::optional<size_t> RankedTags::Rank(const Tag& tag) const {
-  auto it = index_.find(tag);
-  if (it == index_.end()) return std::nullopt;
+  if (!data_) return std::nullopt;
+  auto it = data_->index.find(tag);
+  if (it == data_->index.end()) return std::nullopt;
   return it->second;
 }
 

@@ -18,6 +18,7 @@
 
 #include <compare>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -79,9 +80,9 @@ class RankedTags {
   RankedTags() = default;
   explicit RankedTags(std::vector<Tag> ordered);
 
-  const std::vector<Tag>& tags() const { return tags_; }
-  size_t size() const { return tags_.size(); }
-  bool empty() const { return tags_.empty(); }
+  const std::vector<Tag>& tags() const;
+  size_t size() const { return tags().size(); }
+  bool empty() const { return tags().empty(); }
 
   // The index of `tag` in the list (0 is best), or nullopt if unsupported.
   std::optional<size_t> Rank(const Tag& tag) const;
@@ -89,8 +90,13 @@ class RankedTags {
   std::optional<size_t> BestRank(const std::vector<Tag>& tags) const;
 
  private:
-  std::vector<Tag> tags_;
-  std::unordered_map<Tag, size_t, TagHash> index_;
+  struct Data {
+    std::vector<Tag> tags;
+    std::unordered_map<Tag, size_t, TagHash> index;
+  };
+  // Immutable once built and shared by copies: a target's list is hundreds
+  // of tags, and targets are copied (into the resolver, the provider).
+  std::shared_ptr<const Data> data_;
 };
 
 // packaging.tags.cpython_tags(python_version=(major, minor), abis=abis,

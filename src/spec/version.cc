@@ -26,6 +26,8 @@ bool IsPythonAsciiSpace(char c) { return IsAsciiSpace(c) || (c >= '\x1c' && c <=
 size_t LeadingSpace(std::string_view s) {
   if (s.empty()) return 0;
   if (IsPythonAsciiSpace(s.front())) return 1;
+  // Every entry of kUnicodeSpaces starts with a non-ASCII byte.
+  if (static_cast<unsigned char>(s.front()) < 0x80) return 0;
   for (std::string_view u : kUnicodeSpaces) {
     if (StartsWith(s, u)) return u.size();
   }
@@ -34,6 +36,8 @@ size_t LeadingSpace(std::string_view s) {
 size_t TrailingSpace(std::string_view s) {
   if (s.empty()) return 0;
   if (IsPythonAsciiSpace(s.back())) return 1;
+  // ... and ends with one.
+  if (static_cast<unsigned char>(s.back()) < 0x80) return 0;
   for (std::string_view u : kUnicodeSpaces) {
     if (EndsWith(s, u)) return u.size();
   }
@@ -322,28 +326,31 @@ class VersionParser {
 
   Version Build() {
     Version v;
-    auto huge = std::make_shared<Version::Huge>();
     v.epoch_ = epoch_.value;
-    huge->epoch = std::move(epoch_.big);
-    for (Number& n : release_) {
-      v.release_.push_back(n.value);
-      huge->release.push_back(std::move(n.big));
-    }
-    if (pre_) {
-      v.pre_ = std::make_pair(pre_kind_, pre_->value);
-      huge->pre = std::move(pre_->big);
-    }
-    if (post_) {
-      v.post_ = post_->value;
-      huge->post = std::move(post_->big);
-    }
-    if (dev_) {
-      v.dev_ = dev_->value;
-      huge->dev = std::move(dev_->big);
-    }
+    v.release_.reserve(release_.size());
+    for (const Number& n : release_) v.release_.push_back(n.value);
+    if (pre_) v.pre_ = std::make_pair(pre_kind_, pre_->value);
+    if (post_) v.post_ = post_->value;
+    if (dev_) v.dev_ = dev_->value;
     v.local_ = std::move(local_);
-    huge->local = std::move(local_big_);
-    if (!huge->Empty()) v.huge_ = std::move(huge);
+    // The exact digits of saturated numbers, kept only when there are some
+    // (almost never: no allocation for an ordinary version).
+    auto saturated = [](const Number& n) { return !n.big.empty(); };
+    auto nonempty = [](const std::string& s) { return !s.empty(); };
+    bool any_huge = saturated(epoch_) || std::any_of(release_.begin(), release_.end(), saturated) ||
+                    (pre_ && saturated(*pre_)) || (post_ && saturated(*post_)) ||
+                    (dev_ && saturated(*dev_)) ||
+                    std::any_of(local_big_.begin(), local_big_.end(), nonempty);
+    if (any_huge) {
+      auto huge = std::make_shared<Version::Huge>();
+      huge->epoch = std::move(epoch_.big);
+      for (Number& n : release_) huge->release.push_back(std::move(n.big));
+      if (pre_) huge->pre = std::move(pre_->big);
+      if (post_) huge->post = std::move(post_->big);
+      if (dev_) huge->dev = std::move(dev_->big);
+      huge->local = std::move(local_big_);
+      v.huge_ = std::move(huge);
+    }
     return v;
   }
 

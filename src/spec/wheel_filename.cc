@@ -59,52 +59,62 @@ bool IsWheelName(std::string_view name) {
 }  // namespace
 
 Result<WheelFilename> WheelFilename::Parse(std::string_view filename, bool validate_order) {
-  const std::string where = "invalid wheel filename " + Quote(filename) + ": ";
-  if (!EndsWith(filename, ".whl")) return Error(where + "the extension must be '.whl'");
+  // Built only for an error (a page lists thousands of valid names).
+  auto where = [filename] { return "invalid wheel filename " + Quote(filename) + ": "; };
+  auto context = [filename] { return "invalid wheel filename " + Quote(filename); };
+  if (!EndsWith(filename, ".whl")) return Error(where() + "the extension must be '.whl'");
   std::string_view stem = filename.substr(0, filename.size() - 4);
 
-  std::vector<std::string> parts = Split(stem, '-');
+  // Views into `filename`: nothing is copied before the parts are valid.
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    size_t dash = stem.find('-', start);
+    parts.push_back(stem.substr(start, dash == std::string_view::npos ? dash : dash - start));
+    if (dash == std::string_view::npos) break;
+    start = dash + 1;
+  }
   if (parts.size() != 5 && parts.size() != 6) {
-    return Error(where +
+    return Error(where() +
                  "expected NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl, which has 5 or 6 "
                  "'-'-separated parts, not " +
                  std::to_string(parts.size()));
   }
-  const std::string& name_part = parts[0];
-  if (name_part.empty()) return Error(where + "the project name is empty");
+  std::string_view name_part = parts[0];
+  if (name_part.empty()) return Error(where() + "the project name is empty");
   if (!IsWheelName(name_part)) {
-    return Error(where + "the project name " + Quote(name_part) +
+    return Error(where() + "the project name " + Quote(name_part) +
                  " may hold only letters, digits, '_' and '.', and no '__' (binary distribution "
                  "format)");
   }
 
   auto version = Version::Parse(parts[1]);
-  if (!version) return version.error().Wrap(where.substr(0, where.size() - 2));
+  if (!version) return version.error().Wrap(context());
 
   std::optional<BuildTag> build;
   if (parts.size() == 6) {
-    const std::string& text = parts[2];
+    std::string_view text = parts[2];
     size_t digits = 0;
     while (digits < text.size() && IsAsciiDigit(text[digits])) ++digits;
     if (digits == 0) {
-      return Error(where + "the build tag " + Quote(text) + " must start with a digit");
+      return Error(where() + "the build tag " + Quote(text) + " must start with a digit");
     }
     BuildTag tag;
     for (size_t i = 0; i < digits; ++i) {
       uint64_t d = static_cast<uint64_t>(text[i] - '0');
       if (tag.number > (UINT64_MAX - d) / 10) {
-        return Error(where + "the build number in " + Quote(text) + " is too large");
+        return Error(where() + "the build number in " + Quote(text) + " is too large");
       }
       tag.number = tag.number * 10 + d;
     }
-    tag.suffix = text.substr(digits);
+    tag.suffix = std::string(text.substr(digits));
     build = std::move(tag);
   }
 
   const size_t t = parts.size() - 3;
-  const std::string tag_text = parts[t] + "-" + parts[t + 1] + "-" + parts[t + 2];
+  // The last three parts, as written: the rest of the stem from parts[t].
+  const std::string_view tag_text = stem.substr(static_cast<size_t>(parts[t].data() - stem.data()));
   auto tags = Tag::ParseSet(tag_text, validate_order);
-  if (!tags) return tags.error().Wrap(where.substr(0, where.size() - 2));
+  if (!tags) return tags.error().Wrap(context());
 
   return WheelFilename(std::string(filename), NormalizeName(name_part), std::move(*version),
                        std::move(build), std::move(*tags));
@@ -115,7 +125,7 @@ std::optional<size_t> WheelFilename::Rank(const Target& target) const {
 }
 
 Result<SdistFilename> SdistFilename::Parse(std::string_view filename) {
-  const std::string where = "invalid sdist filename " + Quote(filename);
+  auto where = [filename] { return "invalid sdist filename " + Quote(filename); };
   std::string_view stem;
   SdistFormat format;
   if (EndsWith(filename, ".tar.gz")) {
@@ -125,15 +135,15 @@ Result<SdistFilename> SdistFilename::Parse(std::string_view filename) {
     stem = filename.substr(0, filename.size() - 4);
     format = SdistFormat::kZip;
   } else {
-    return Error(where + ": the extension must be '.tar.gz' or '.zip'");
+    return Error(where() + ": the extension must be '.tar.gz' or '.zip'");
   }
   size_t dash = stem.rfind('-');
   if (dash == std::string_view::npos) {
-    return Error(where + ": expected NAME-VERSION.tar.gz or NAME-VERSION.zip (no '-' found)");
+    return Error(where() + ": expected NAME-VERSION.tar.gz or NAME-VERSION.zip (no '-' found)");
   }
-  if (dash == 0) return Error(where + ": the project name is empty");
+  if (dash == 0) return Error(where() + ": the project name is empty");
   auto version = Version::Parse(stem.substr(dash + 1));
-  if (!version) return version.error().Wrap(where);
+  if (!version) return version.error().Wrap(where());
   return SdistFilename(std::string(filename), NormalizeName(stem.substr(0, dash)),
                        std::move(*version), format);
 }
