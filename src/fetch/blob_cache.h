@@ -33,6 +33,11 @@
 namespace sparkenv::fetch {
 
 inline constexpr char kBlobFolder[] = "blobs-v1";
+// Small JSON records that point at blobs (docs/cache.md): a wheel's layer
+// (env/builder.cc) and the wheel built from an sdist. Named
+// <k[0:2]>/<k>.json with k a 64-hex key; written atomically like blobs.
+inline constexpr char kLayerIndexFolder[] = "layers-v1";
+inline constexpr char kBuiltIndexFolder[] = "built-v1";
 
 // True for 64 lowercase hex digits (the only form the cache stores).
 bool IsSha256Hex(std::string_view hex);

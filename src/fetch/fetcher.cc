@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -42,23 +43,34 @@ struct CallState {
   size_t files_done = 0;
   FetchStats stats;
 
+  // Called (from any thread) for every verified file, once per position.
+  std::function<void(size_t, const std::string&)> on_ready;
+
   void Done(const Blob& blob, const std::string& temp, Result<std::string> path,
             const std::optional<Failure>& failure = std::nullopt) {
-    std::lock_guard<std::mutex> lock(mu);
-    in_flight.erase(temp);
-    if (path) {
-      for (size_t p : blob.positions) paths[p] = *path;
-      std::error_code ec;
-      uint64_t size = fs::file_size(*path, ec);
-      if (!ec) {
-        bytes_finished += size;
-        stats.bytes += size;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      in_flight.erase(temp);
+      if (path) {
+        for (size_t p : blob.positions) paths[p] = *path;
+        std::error_code ec;
+        uint64_t size = fs::file_size(*path, ec);
+        if (!ec) {
+          bytes_finished += size;
+          stats.bytes += size;
+        }
+        ++stats.downloaded;
+      } else {
+        failures.push_back(
+            failure.value_or(Failure{blob.positions.front(), path.error().message(), false}));
       }
-      ++stats.downloaded;
-    } else {
-      failures.push_back(
-          failure.value_or(Failure{blob.positions.front(), path.error().message(), false}));
     }
+    // Outside the lock; before `pending` drops, so Fetch returns only after
+    // every callback.
+    if (path && on_ready) {
+      for (size_t p : blob.positions) on_ready(p, *path);
+    }
+    std::lock_guard<std::mutex> lock(mu);
     ++files_done;
     --pending;
     cv.notify_all();
@@ -107,7 +119,7 @@ Fetcher::Fetcher(http::Client& client, BlobCache cache, FetchOptions options)
                                                              : WorkerPool::DefaultThreads())) {}
 
 Result<std::vector<std::string>> Fetcher::Fetch(const std::vector<FetchItem>& items,
-                                                FetchStats* stats) {
+                                                FetchStats* stats, const ReadyCallback& on_ready) {
   // Check every item first: a malformed one fetches nothing.
   std::vector<std::string> invalid;
   std::vector<Blob> blobs;
@@ -152,6 +164,7 @@ Result<std::vector<std::string>> Fetcher::Fetch(const std::vector<FetchItem>& it
   }
 
   auto state = std::make_shared<CallState>();
+  state->on_ready = on_ready;
   state->paths.resize(items.size());
   std::vector<const Blob*> misses;
   for (const Blob& blob : blobs) {
@@ -172,6 +185,9 @@ Result<std::vector<std::string>> Fetcher::Fetch(const std::vector<FetchItem>& it
     }
     for (size_t p : blob.positions) state->paths[p] = *path;
     ++state->stats.hits;
+    if (on_ready) {
+      for (size_t p : blob.positions) on_ready(p, *path);
+    }
   }
 
   ProgressState progress;

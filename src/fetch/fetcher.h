@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,8 +69,17 @@ class Fetcher {
   //   'name' from URL: sha256 mismatch: expected <hex>, got <hex>
   //   'name' from URL: size mismatch: expected N bytes, got M (truncated download)
   //   'name': GET URL: connection refused (after 3 attempts)
+  //
+  // `on_ready(position, path)`, when given, is called for each item as soon
+  // as its file is in the cache (a hit at once, from the calling thread; a
+  // download once verified, from a worker thread; never for a failed one),
+  // so that callers can start using files while others still download.
+  // Fetch returns after every call has returned; callbacks must be
+  // thread-safe and quick (hand work to a pool).
+  using ReadyCallback = std::function<void(size_t position, const std::string& path)>;
   Result<std::vector<std::string>> Fetch(const std::vector<FetchItem>& items,
-                                         FetchStats* stats = nullptr);
+                                         FetchStats* stats = nullptr,
+                                         const ReadyCallback& on_ready = nullptr);
 
   const BlobCache& cache() const { return cache_; }
 

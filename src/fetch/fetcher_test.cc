@@ -390,3 +390,36 @@ TEST(FetcherTest, CachedBlobWithAnotherSizeIsAnError) {
 
 }  // namespace
 }  // namespace sparkenv::fetch
+
+namespace sparkenv::fetch {
+namespace {
+
+TEST(FetcherTest, OnReadyIsCalledForEveryVerifiedFileBeforeFetchReturns) {
+  TempDir dir;
+  FakeFileClient client;
+  client.Serve("http://h/a.whl", "aaa");
+  client.Serve("http://h/b.whl", "bbb");
+  client.Serve("http://h/bad.whl", "tampered");
+  Fetcher fetcher(client, BlobCache(dir.path()), TwoWorkers());
+  ASSERT_TRUE(fetcher.Fetch({Item("http://h/a.whl", "aaa")}).ok());  // a: a hit below
+  std::mutex mu;
+  std::map<size_t, std::string> ready;
+  auto record = [&](size_t i, const std::string& path) {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(ready.emplace(i, ReadFile(path)).second) << "twice: " << i;
+  };
+  auto paths = fetcher.Fetch(
+      {Item("http://h/a.whl", "aaa"), Item("http://h/b.whl", "bbb"), Item("http://h/b.whl", "bbb")},
+      nullptr, record);
+  ASSERT_TRUE(paths.ok()) << paths.error().message();
+  EXPECT_EQ(ready, (std::map<size_t, std::string>{{0, "aaa"}, {1, "bbb"}, {2, "bbb"}}));
+
+  ready.clear();
+  auto failed = fetcher.Fetch({Item("http://h/bad.whl", "original"), Item("http://h/a.whl", "aaa")},
+                              nullptr, record);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(ready, (std::map<size_t, std::string>{{1, "aaa"}})) << "never for a failed file";
+}
+
+}  // namespace
+}  // namespace sparkenv::fetch

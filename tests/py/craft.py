@@ -124,7 +124,7 @@ class Wheel:
 # py3-none-any); get_requires_for_build_wheel returns [tool.craft] requires.
 BACKEND = '''\
 """In-tree PEP 517 backend of a crafted test package."""
-import base64, hashlib, os, sys, tomllib, zipfile
+import base64, hashlib, json, os, sys, tomllib, zipfile
 
 def _conf():
     with open("pyproject.toml", "rb") as f:
@@ -156,6 +156,13 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     for r in project.get("dependencies", []):
         meta += f"Requires-Dist: {r}\\n"
     files[f"{info}/METADATA"] = meta.encode()
+    if conf.get("record_env"):
+        import importlib
+        deps = {m: importlib.import_module(m).VALUE for m in conf.get("imports", [])}
+        files[f"{dist}/_build_env.json"] = json.dumps({
+            "path": sys.path, "isolated": sys.flags.isolated, "no_site": sys.flags.no_site,
+            "deps": deps, "cwd": os.getcwd(), "epoch": os.environ.get("SOURCE_DATE_EPOCH"),
+        }).encode()
     purelib = "true" if tag.endswith("-none-any") else "false"
     files[f"{info}/WHEEL"] = (f"Wheel-Version: 1.0\\nGenerator: craft\\nRoot-Is-Purelib: {purelib}\\n"
                               f"Tag: {tag}\\n").encode()
@@ -170,13 +177,22 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 
 
 def project_files(name: str, version: str, module: str = "", tag: str = "py3-none-any",
-                  requires: list = (), dependencies: list = (), fail: bool = False) -> dict:
-    """The files of a source tree built by BACKEND: {relative path: bytes}."""
+                  requires: list = (), dynamic_requires: list = (), dependencies: list = (),
+                  fail: bool = False, record_env: bool = False, imports: list = ()) -> dict:
+    """The files of a source tree built by BACKEND: {relative path: bytes}.
+    `requires` go to build-system.requires, `dynamic_requires` are what
+    get_requires_for_build_wheel answers; with `record_env` the wheel gets
+    <dist>/_build_env.json (sys.path, isolation flags, the VALUE of each
+    module in `imports`)."""
     dist = name.replace("-", "_")
-    craft = [f'tag = "{tag}"', f"requires = {json.dumps(list(requires))}"]
+    craft = [f'tag = "{tag}"', f"requires = {json.dumps(list(dynamic_requires))}",
+             f"imports = {json.dumps(list(imports))}"]
     if fail:
         craft.append("fail = true")
-    pyproject = ('[build-system]\nrequires = []\nbuild-backend = "craft_backend"\n'
+    if record_env:
+        craft.append("record_env = true")
+    pyproject = ('[build-system]\n'
+                 f'requires = {json.dumps(list(requires))}\nbuild-backend = "craft_backend"\n'
                  'backend-path = ["."]\n\n'
                  f'[project]\nname = "{name}"\nversion = "{version}"\n'
                  f"dependencies = {json.dumps(list(dependencies))}\n\n"
