@@ -239,14 +239,15 @@ Result<std::string> CommitWheel(const std::string& path, const fetch::BlobCache&
   return blobs.Commit(*temp, fetch::BlobSpec{*sha, size});
 }
 
-// Installs and packs one layer; fills w.layer and w.blob_path.
+// Installs one wheel straight into its layer archive (no folder on disk:
+// install::InstallWheelToSink), commits it to the blob cache and records it
+// in the layer cache; fills w.layer and w.blob_path.
 Status BuildLayer(Work& w, const std::string& python, const std::string& work_root,
                   const fetch::BlobCache& blobs, const std::string& cache_root) {
   auto name = spec::PackageName::Parse(w.package);
   if (!name.ok()) return name.error();
   auto version = spec::Version::Parse(w.version);
   if (!version.ok()) return version.error();
-  const std::string tree = work_root + "/layer-" + w.package;
   install::InstallOptions options;
   options.python_version = python;
   // The blob's path carries no file name: the wheel's comes from the lock.
@@ -255,18 +256,22 @@ Status BuildLayer(Work& w, const std::string& python, const std::string& work_ro
     return Error("cannot read " + Quote(w.wheel_path) + ": " + std::strerror(errno),
                  ErrorKind::kIo);
   }
-  auto report = install::InstallWheelFd(fd, w.wheel_name, *name, *version, options, tree);
-  if (!report.ok()) return report.error();
   const std::string archive = work_root + "/layer-" + w.package + ".tar.gz";
-  auto packed = PackDirectory(tree, archive);
-  std::error_code ec;
-  fs::remove_all(tree, ec);
+  auto writer = LayerArchiveWriter::Create(archive);
+  if (!writer.ok()) {
+    close(fd);
+    return writer.error();
+  }
+  auto report = install::InstallWheelToSink(fd, w.wheel_name, *name, *version, options, **writer);
+  if (!report.ok()) return report.error();
+  auto packed = (*writer)->Finish();
   if (!packed.ok()) return packed.error();
   auto temp = blobs.NewTempPath(packed->sha256);
   if (!temp.ok()) return temp.error();
+  std::error_code ec;
   fs::rename(archive, *temp, ec);
   if (ec) return Error("cannot move " + Quote(archive) + ": " + ec.message(), ErrorKind::kIo);
-  auto committed = blobs.Commit(*temp, fetch::BlobSpec{packed->sha256, packed->size});
+  auto committed = blobs.CommitWritten(*temp, fetch::BlobSpec{packed->sha256, packed->size});
   if (!committed.ok()) return committed.error();
   Layer l = LayerOf(w);
   l.sha256 = packed->sha256;

@@ -77,11 +77,18 @@ class BlobCache {
   //   "size mismatch: expected N bytes, got M (truncated download)"
   Result<std::string> Commit(const std::string& temp_path, const BlobSpec& spec) const;
 
+  // Commit for bytes this process wrote itself and hashed as it wrote them
+  // (a layer archive): only the size is checked, the file is not read again.
+  Result<std::string> CommitWritten(const std::string& temp_path, const BlobSpec& spec) const;
+
   // Removes temporary files older than `age` from the folder of the blob
   // with this sha256. Best effort: errors are ignored.
   void RemoveStaleTemps(std::string_view sha256, std::chrono::seconds age) const;
 
  private:
+  Result<std::string> CommitChecked(const std::string& temp_path, const BlobSpec& spec,
+                                    bool rehash) const;
+
   std::string root_;
   std::string dir_;
 };
