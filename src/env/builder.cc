@@ -784,7 +784,7 @@ Result<BuildReport> EnvBuilder::Run() {
   }
   m.env_id = EnvironmentId(m.lock_sha256, m.target_markers, m.target_tags_sha256,
                            m.application ? m.application->wheel_sha256 : "");
-  if (!options_.format.empty()) {
+  if (options_.format == "dir") {
     const std::string merged = staging.path() + "/env";
     fs::create_directories(merged, ec);
     if (ec) return Error("cannot create " + Quote(merged) + ": " + ec.message(), ErrorKind::kIo);
@@ -792,13 +792,17 @@ Result<BuildReport> EnvBuilder::Run() {
       Status s = UnpackLayer(staging.path() + "/" + Manifest::LayerPath(layer), merged);
       if (!s.ok()) return s.error();
     }
-    if (options_.format != "dir") {
-      const std::string archive = staging.path() + "/env." + options_.format;
-      auto packed = PackDirectory(
-          merged, archive, options_.format == "zip" ? ArchiveFormat::kZip : ArchiveFormat::kTarGz);
-      if (!packed.ok()) return packed.error();
-      fs::remove_all(merged, ec);
+  } else if (!options_.format.empty()) {
+    // Streamed from the layers: no folder on disk.
+    std::vector<LayerInput> inputs;
+    for (const Layer& layer : m.layers) {
+      inputs.push_back(
+          LayerInput{staging.path() + "/" + Manifest::LayerPath(layer), Quote(layer.package)});
     }
+    auto merged =
+        MergeLayers(inputs, staging.path() + "/env." + options_.format,
+                    options_.format == "zip" ? ArchiveFormat::kZip : ArchiveFormat::kTarGz);
+    if (!merged.ok()) return merged.error();
   }
   Status s = WriteWhole(staging.path() + "/manifest.json", ToJson(m));
   if (!s.ok()) return s.error();

@@ -261,6 +261,137 @@ Result<PackedLayer> PackDirectory(const std::string& dir, const std::string& arc
   return (*writer)->Finish();
 }
 
+namespace {
+
+// One layer being read, entry by entry.
+struct MergeSource {
+  const LayerInput* input = nullptr;
+  ArchivePtr archive;
+  archive_entry* entry = nullptr;  // the current entry; null at the end
+  std::string name;                // its path, without a folder's '/'
+  bool is_dir = false;
+
+  Status Next() {
+    const std::string context = "cannot read the layer " + Quote(input->path);
+    int r = archive_read_next_header(archive.get(), &entry);
+    if (r == ARCHIVE_EOF) {
+      entry = nullptr;
+      return Status::Ok();
+    }
+    if (r != ARCHIVE_OK) return ArchiveError(archive.get(), context);
+    const char* raw = archive_entry_pathname_utf8(entry);
+    std::string next = raw != nullptr ? raw : "";
+    is_dir = archive_entry_filetype(entry) == AE_IFDIR;
+    if (is_dir && !next.empty() && next.back() == '/') next.pop_back();
+    if (std::string reason = install::UnsafeNameReason(next); !reason.empty()) {
+      return Error(context + ": entry " + Quote(next) + ": " + reason, ErrorKind::kInvalidInput);
+    }
+    if (!is_dir && archive_entry_filetype(entry) != AE_IFREG) {
+      return Error(context + ": entry " + Quote(next) + " is not a regular file or folder",
+                   ErrorKind::kInvalidInput);
+    }
+    if (!name.empty() && next <= name) {
+      return Error(
+          context + ": entries are not sorted (" + Quote(next) + " after " + Quote(name) + ")",
+          ErrorKind::kInvalidInput);
+    }
+    name = std::move(next);
+    return Status::Ok();
+  }
+
+  // Fills exactly `n` bytes (fewer only at the end of the entry).
+  Result<size_t> Read(char* buf, size_t n) {
+    size_t got = 0;
+    while (got < n) {
+      la_ssize_t r = archive_read_data(archive.get(), buf + got, n - got);
+      if (r < 0) return ArchiveError(archive.get(), "cannot read the layer " + Quote(input->path));
+      if (r == 0) break;
+      got += static_cast<size_t>(r);
+    }
+    return got;
+  }
+};
+
+}  // namespace
+
+Result<PackedLayer> MergeLayers(const std::vector<LayerInput>& layers,
+                                const std::string& archive_path, ArchiveFormat format) {
+  std::vector<MergeSource> sources(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    MergeSource& src = sources[i];
+    src.input = &layers[i];
+    src.archive.reset(archive_read_new());
+    archive_read_support_format_tar(src.archive.get());
+    archive_read_support_filter_gzip(src.archive.get());
+    if (archive_read_open_filename(src.archive.get(), layers[i].path.c_str(), kChunk) !=
+        ARCHIVE_OK) {
+      return ArchiveError(src.archive.get(), "cannot read the layer " + Quote(layers[i].path));
+    }
+    if (Status s = src.Next(); !s.ok()) return s.error();
+  }
+  auto writer = LayerArchiveWriter::Create(archive_path, format);
+  if (!writer.ok()) return writer.error();
+  std::vector<char> first(kChunk);
+  std::vector<char> other(kChunk);
+  while (true) {
+    // The smallest current path, and every layer at it.
+    const std::string* smallest = nullptr;
+    for (const MergeSource& src : sources) {
+      if (src.entry != nullptr && (smallest == nullptr || src.name < *smallest)) {
+        smallest = &src.name;
+      }
+    }
+    if (smallest == nullptr) break;
+    const std::string name = *smallest;
+    std::vector<MergeSource*> at;
+    for (MergeSource& src : sources) {
+      if (src.entry != nullptr && src.name == name) at.push_back(&src);
+    }
+    auto conflict = [&](const MergeSource& a, const MergeSource& b, const std::string& why) {
+      return Error("cannot merge the layers: " + Quote(name) + " is in the layers of " +
+                       a.input->label + " and " + b.input->label + " " + why,
+                   ErrorKind::kInvalidInput);
+    };
+    for (MergeSource* src : at) {
+      if (src->is_dir != at.front()->is_dir) {
+        return conflict(*at.front(), *src, "as a file in one and a folder in the other");
+      }
+    }
+    if (at.front()->is_dir) {
+      if (Status s = (*writer)->AddFolder(name); !s.ok()) return s.error();
+    } else {
+      const auto size = static_cast<uint64_t>(archive_entry_size(at.front()->entry));
+      for (MergeSource* src : at) {
+        if (static_cast<uint64_t>(archive_entry_size(src->entry)) != size) {
+          return conflict(*at.front(), *src, "with different content");
+        }
+      }
+      const bool exec = (archive_entry_perm(at.front()->entry) & 0111) != 0;
+      if (Status s = (*writer)->BeginFile(name, exec, size); !s.ok()) return s.error();
+      while (true) {
+        auto n = at.front()->Read(first.data(), first.size());
+        if (!n.ok()) return n.error();
+        for (size_t k = 1; k < at.size(); ++k) {
+          auto m = at[k]->Read(other.data(), *n);
+          if (!m.ok()) return m.error();
+          if (*m != *n || std::memcmp(first.data(), other.data(), *n) != 0) {
+            return conflict(*at.front(), *at[k], "with different content");
+          }
+        }
+        if (*n == 0) break;
+        if (Status s = (*writer)->Write(std::string_view(first.data(), *n)); !s.ok()) {
+          return s.error();
+        }
+      }
+      if (Status s = (*writer)->EndFile(); !s.ok()) return s.error();
+    }
+    for (MergeSource* src : at) {
+      if (Status s = src->Next(); !s.ok()) return s.error();
+    }
+  }
+  return (*writer)->Finish();
+}
+
 Status UnpackLayer(const std::string& archive_path, const std::string& dir) {
   ArchivePtr a(archive_read_new());
   archive_read_support_format_tar(a.get());

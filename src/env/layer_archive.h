@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "install/wheel_install.h"
@@ -59,6 +60,20 @@ class LayerArchiveWriter : public install::LayerSink {
 // for the classic single-archive output only; layers are always kTarGz.
 Result<PackedLayer> PackDirectory(const std::string& dir, const std::string& archive_path,
                                   ArchiveFormat format = ArchiveFormat::kTarGz);
+
+// The archive of every layer merged (what --format tar.gz|zip writes),
+// streamed from the layers without unpacking them: a k-way merge of their
+// sorted entries into one LayerArchiveWriter, so the result is the archive
+// PackDirectory would make of the merged folder. A folder in several
+// layers appears once; a file in several layers must have the same bytes
+// (e.g. an empty namespace __init__.py), else the error names the path and
+// the two layers by `label`. Each layer must be sorted as layers are.
+struct LayerInput {
+  std::string path;   // a layer archive
+  std::string label;  // names it in errors, e.g. the package
+};
+Result<PackedLayer> MergeLayers(const std::vector<LayerInput>& layers,
+                                const std::string& archive_path, ArchiveFormat format);
 
 // Unpacks an archive made by PackDirectory into `dir` (which must exist),
 // refusing anything but regular files and folders with safe relative names.

@@ -131,5 +131,48 @@ TEST_F(LayerArchiveTest, AStreamedInstallFailsOnAHashThatDoesNotMatchRecord) {
             "cannot install 'demo-1.0-py3-none-any.whl': entry '../evil.py' has a '..' component");
 }
 
+void WriteTree(const fs::path& root,
+               const std::vector<std::pair<std::string, std::string>>& files) {
+  for (const auto& [path, data] : files) {
+    fs::create_directories((root / path).parent_path());
+    std::ofstream(root / path, std::ios::binary) << data;
+  }
+}
+
+TEST_F(LayerArchiveTest, MergingLayersGivesTheArchiveOfTheMergedFolder) {
+  WriteTree(dir_ / "a", {{"site-packages/ns/__init__.py", ""},
+                         {"site-packages/a/__init__.py", "A = 1\n"},
+                         {"bin/tool-a", "#!/bin/sh\n"}});
+  fs::permissions(dir_ / "a/bin/tool-a", fs::perms(0755));
+  WriteTree(dir_ / "b", {{"site-packages/ns/__init__.py", ""},
+                         {"site-packages/b-1.0.dist-info/RECORD", "x"},
+                         {"site-packages/b/big.bin", std::string(3 << 20, 'b')}});
+  ASSERT_TRUE(PackDirectory((dir_ / "a").string(), (dir_ / "a.tar.gz").string()).ok());
+  ASSERT_TRUE(PackDirectory((dir_ / "b").string(), (dir_ / "b.tar.gz").string()).ok());
+  std::vector<LayerInput> inputs = {{(dir_ / "a.tar.gz").string(), "'a'"},
+                                    {(dir_ / "b.tar.gz").string(), "'b'"}};
+  for (ArchiveFormat format : {ArchiveFormat::kTarGz, ArchiveFormat::kZip}) {
+    auto merged = MergeLayers(inputs, (dir_ / "merged").string(), format);
+    ASSERT_TRUE(merged.ok()) << merged.error().message();
+    fs::remove_all(dir_ / "both");
+    fs::create_directories(dir_ / "both");
+    ASSERT_TRUE(UnpackLayer((dir_ / "a.tar.gz").string(), (dir_ / "both").string()).ok());
+    ASSERT_TRUE(UnpackLayer((dir_ / "b.tar.gz").string(), (dir_ / "both").string()).ok());
+    auto packed = PackDirectory((dir_ / "both").string(), (dir_ / "packed").string(), format);
+    ASSERT_TRUE(packed.ok()) << packed.error().message();
+    EXPECT_EQ(merged->sha256, packed->sha256);
+    EXPECT_EQ(ReadFile(dir_ / "merged"), ReadFile(dir_ / "packed"));
+  }
+
+  WriteTree(dir_ / "c", {{"site-packages/ns/__init__.py", "# not empty\n"}});
+  ASSERT_TRUE(PackDirectory((dir_ / "c").string(), (dir_ / "c.tar.gz").string()).ok());
+  inputs.push_back({(dir_ / "c.tar.gz").string(), "'c'"});
+  auto conflict = MergeLayers(inputs, (dir_ / "merged").string(), ArchiveFormat::kTarGz);
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().message(),
+            "cannot merge the layers: 'site-packages/ns/__init__.py' is in the layers of 'a' and "
+            "'c' with different content");
+}
+
 }  // namespace
 }  // namespace sparkenv::env
