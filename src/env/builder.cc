@@ -26,7 +26,9 @@
 #include "index/cache.h"
 #include "index/sha256.h"
 #include "install/wheel_install.h"
+#include "install/zip_file.h"
 #include "lock/pylock.h"
+#include "spec/metadata.h"
 #include "spec/name.h"
 #include "spec/wheel_filename.h"
 #include "wheelbuild/interpreter.h"
@@ -394,6 +396,53 @@ void RemoveAbandonedSiblings(const fs::path& output) {
   }
 }
 
+// The application's own requirements (its wheel's Requires-Dist, markers
+// evaluated for the target) must be met by the lock: an environment that
+// lacks one would fail at import time on the cluster.
+Status CheckAppRequirements(const std::string& what, const std::string& wheel_path,
+                            const lock::SparkenvTool& tool, const std::vector<Work>& locked) {
+  auto zip = install::ZipFile::Open(wheel_path);
+  if (!zip.ok()) return zip.error().Wrap(what);
+  const install::ZipMember* metadata = nullptr;
+  for (const install::ZipMember& m : (*zip)->members()) {
+    const size_t slash = m.name.find('/');
+    if (slash != std::string::npos && EndsWith(m.name.substr(0, slash), ".dist-info") &&
+        m.name.substr(slash + 1) == "METADATA") {
+      metadata = &m;
+    }
+  }
+  if (metadata == nullptr) return Error(what + ": its wheel has no METADATA");
+  auto text = (*zip)->ReadAll(*metadata, 64u << 20);
+  if (!text.ok()) return text.error().Wrap(what);
+  auto parsed = spec::Metadata::Parse(*text);
+  if (!parsed.ok()) return parsed.error().Wrap(what + ": its METADATA");
+  const spec::MarkerEnvironment env(tool.target_markers.begin(), tool.target_markers.end());
+  for (const spec::Requirement& r : parsed->requires_dist()) {
+    if (r.marker()) {
+      auto applies = r.marker()->Evaluate(env);
+      if (!applies.ok()) return applies.error().Wrap(what + ": requirement " + Quote(r.ToString()));
+      if (!*applies) continue;
+    }
+    const std::string name = spec::NormalizeName(r.name());
+    auto it = std::find_if(locked.begin(), locked.end(),
+                           [&](const Work& w) { return w.package == name; });
+    if (it == locked.end()) {
+      return Error(what + " requires " + Quote(r.ToString()) + ", but the lock has no " +
+                       Quote(name) +
+                       ": lock the application's dependencies too (e.g. "
+                       "'sparkenv lock -r pyproject.toml')",
+                   ErrorKind::kInvalidInput);
+    }
+    auto version = spec::Version::Parse(it->version);
+    if (!version.ok() || !r.specifier().Contains(*version, spec::PreReleases::kInclude)) {
+      return Error(what + " requires " + Quote(r.ToString()) + ", but the lock has " + name + " " +
+                       it->version,
+                   ErrorKind::kInvalidInput);
+    }
+  }
+  return Status::Ok();
+}
+
 // The build interpreter and what builds wheels with it.
 struct Builders {
   std::unique_ptr<wheelbuild::WheelBuilder> builder;
@@ -557,6 +606,7 @@ Result<Work> EnvBuilder::BuildApp(const lock::SparkenvTool& tool, const std::vec
     }
   }
   if (Status s = CheckFit(what, *wheel, tool); !s.ok()) return s.error();
+  if (Status s = CheckAppRequirements(what, built->path, tool, locked); !s.ok()) return s.error();
   auto sha = index::Sha256File(built->path);
   if (!sha.ok()) return sha.error();
   Work w;

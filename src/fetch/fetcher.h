@@ -44,6 +44,12 @@ struct FetchOptions {
   int workers = 0;
   // Draw a progress bar on stderr (callers pass StderrIsTerminal() && !quiet).
   bool progress = false;
+  // Downloads run at most this many at a time and, past the first, at most
+  // this many bytes (by the sizes given) at a time, biggest first: the big
+  // files arrive first, so that their (longer) use can start while the
+  // small ones download.
+  size_t max_transfers = 16;
+  uint64_t max_bytes_in_flight = uint64_t{48} << 20;
   // Temporary files older than this, in the folders a fetch writes to, are
   // left over from a killed process and removed.
   std::chrono::seconds stale_temp_age{std::chrono::hours(24)};

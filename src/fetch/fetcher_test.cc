@@ -75,9 +75,10 @@ class FakeFileClient : public http::Client {
   }
 
   void Submit(http::Request request, Callback done) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     requests_.push_back(request.url);
     if (!threaded_) {
+      lock.unlock();  // `done` may submit the next download
       done(Answer(request));
       return;
     }
@@ -419,6 +420,32 @@ TEST(FetcherTest, OnReadyIsCalledForEveryVerifiedFileBeforeFetchReturns) {
                               nullptr, record);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(ready, (std::map<size_t, std::string>{{1, "aaa"}})) << "never for a failed file";
+}
+
+}  // namespace
+}  // namespace sparkenv::fetch
+
+namespace sparkenv::fetch {
+namespace {
+
+TEST(FetcherTest, BiggestFilesAreFetchedFirstWithinTheLimits) {
+  TempDir dir;
+  FakeFileClient client;
+  std::vector<FetchItem> items;
+  for (auto [name, size] : {std::pair{"small", 10}, {"big", 3000}, {"medium", 500}}) {
+    std::string data(static_cast<size_t>(size), name[0]);
+    client.Serve(std::string("http://h/") + name, data);
+    items.push_back(Item(std::string("http://h/") + name, data));
+  }
+  FetchOptions options = TwoWorkers();
+  options.max_transfers = 1;
+  Fetcher fetcher(client, BlobCache(dir.path()), options);
+  auto paths = fetcher.Fetch(items);
+  ASSERT_TRUE(paths.ok()) << paths.error().message();
+  std::vector<std::string> order;
+  for (const auto& r : client.requests()) order.push_back(r);
+  EXPECT_EQ(order, (std::vector<std::string>{"http://h/big", "http://h/medium", "http://h/small"}));
+  for (size_t i = 0; i < items.size(); ++i) EXPECT_EQ(ReadFile((*paths)[i]).size(), *items[i].size);
 }
 
 }  // namespace

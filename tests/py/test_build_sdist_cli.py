@@ -413,3 +413,21 @@ def test_a_target_sparkenv_cannot_recover_needs_the_target_options(run, bed, spa
            "lock's 789\n")
     p = bed.build(run, *two)
     assert p.returncode == 0, p.stderr
+
+
+def test_the_apps_requirements_must_be_in_the_lock(run, bed, tmp_path):
+    bed.add_wheel(Wheel("plain", "2.0", {"plain/__init__.py": b""}))
+    ok = make_app(tmp_path / "ok", dependencies=["plain>=2", "pywin32; sys_platform == 'win32'"])
+    p = bed.build(run, "--app", ok)
+    assert p.returncode == 0, p.stderr
+    old = make_app(tmp_path / "old", dependencies=["plain>=3"])
+    p = bed.build(run, "--app", old)
+    assert (p.returncode, p.stderr.splitlines()[-1]) == (
+        2, f"sparkenv: error: the application '{old}' requires 'plain>=3', but the lock has "
+           "plain 2.0")
+    missing = make_app(tmp_path / "missing", dependencies=["requests"])
+    p = bed.build(run, "--app", missing)
+    assert (p.returncode, p.stderr.splitlines()[-1]) == (
+        2, f"sparkenv: error: the application '{missing}' requires 'requests', but the lock has "
+           "no 'requests': lock the application's dependencies too (e.g. 'sparkenv lock -r "
+           "pyproject.toml')")
