@@ -47,6 +47,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kLayerCacheFolder = fetch::kLayerIndexFolder;
 constexpr const char* kBuiltCacheFolder = fetch::kBuiltIndexFolder;
+constexpr const char* kMergedCacheFolder = fetch::kMergedIndexFolder;
 constexpr char kDefaultBuildPython[] = "python3";
 
 std::string RandomSuffix() {
@@ -477,6 +478,7 @@ class EnvBuilder {
   Result<Work> BuildApp(const lock::SparkenvTool& tool, const std::vector<Work>& locked);
   Status CheckFit(const std::string& what, const spec::WheelFilename& wheel,
                   const lock::SparkenvTool& tool);
+  Status WriteMerged(const Manifest& m, const std::string& staging);
 
   const BuildOptions& options_;
   std::string root_;
@@ -529,6 +531,48 @@ Status EnvBuilder::CheckFit(const std::string& what, const spec::WheelFilename& 
     message += ": give --build-python with an interpreter that matches the target";
   }
   return Error(message, ErrorKind::kInvalidInput);
+}
+
+// env.tar.gz / env.zip: streamed from the layers (no folder on disk) and
+// kept in the cache under the list of layers, so a rebuild links it.
+Status EnvBuilder::WriteMerged(const Manifest& m, const std::string& staging) {
+  const std::string target = staging + "/env." + options_.format;
+  std::string key_text = std::string(kFormat) + "\nmerged " + options_.format + "\n";
+  for (const Layer& layer : m.layers) key_text += layer.sha256 + "\n";
+  const std::string key = index::Sha256Hex(key_text);
+  const std::string record_path = CachePath(root_, kMergedCacheFolder, key);
+  if (auto text = ReadWhole(record_path); text.ok()) {
+    nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object() && j.contains("sha256") && j["sha256"].is_string() && j.contains("size") &&
+        j["size"].is_number_unsigned()) {
+      const std::string sha = j["sha256"].get<std::string>();
+      std::error_code ec;
+      auto blob = fetch::IsSha256Hex(sha) ? blobs_->Find(sha) : std::nullopt;
+      if (blob && fs::file_size(*blob, ec) == j["size"].get<uint64_t>() && !ec) {
+        return LinkOrCopy(*blob, target);
+      }
+    }
+  }
+  std::vector<LayerInput> inputs;
+  for (const Layer& layer : m.layers) {
+    inputs.push_back(LayerInput{staging + "/" + Manifest::LayerPath(layer), Quote(layer.package)});
+  }
+  const std::string work = work_root_ + "/env." + options_.format;
+  std::error_code ec;
+  fs::create_directories(work_root_, ec);
+  auto merged = MergeLayers(inputs, work,
+                            options_.format == "zip" ? ArchiveFormat::kZip : ArchiveFormat::kTarGz);
+  if (!merged.ok()) return merged.error();
+  auto temp = blobs_->NewTempPath(merged->sha256);
+  if (!temp.ok()) return temp.error();
+  fs::rename(work, *temp, ec);
+  if (ec) return Error("cannot move " + Quote(work) + ": " + ec.message(), ErrorKind::kIo);
+  fs::remove_all(work_root_, ec);
+  auto committed = blobs_->CommitWritten(*temp, fetch::BlobSpec{merged->sha256, merged->size});
+  if (!committed.ok()) return committed.error();
+  nlohmann::json record = {{"sha256", merged->sha256}, {"size", merged->size}};
+  if (Status s = WriteAtomically(record_path, record.dump() + "\n"); !s.ok()) return s;
+  return LinkOrCopy(*committed, target);
 }
 
 Status EnvBuilder::BuildSdist(Work& w, const lock::SparkenvTool& tool) {
@@ -843,16 +887,7 @@ Result<BuildReport> EnvBuilder::Run() {
       if (!s.ok()) return s.error();
     }
   } else if (!options_.format.empty()) {
-    // Streamed from the layers: no folder on disk.
-    std::vector<LayerInput> inputs;
-    for (const Layer& layer : m.layers) {
-      inputs.push_back(
-          LayerInput{staging.path() + "/" + Manifest::LayerPath(layer), Quote(layer.package)});
-    }
-    auto merged =
-        MergeLayers(inputs, staging.path() + "/env." + options_.format,
-                    options_.format == "zip" ? ArchiveFormat::kZip : ArchiveFormat::kTarGz);
-    if (!merged.ok()) return merged.error();
+    if (Status s = WriteMerged(m, staging.path()); !s.ok()) return s.error();
   }
   Status s = WriteWhole(staging.path() + "/manifest.json", ToJson(m));
   if (!s.ok()) return s.error();

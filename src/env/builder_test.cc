@@ -1,6 +1,7 @@
 #include "env/builder.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -133,6 +134,18 @@ TEST_F(BuilderTest, FormatDirMergesEveryLayer) {
   ASSERT_TRUE(built.ok()) << built.error().message();
   EXPECT_TRUE(fs::exists(dir_ / "env" / "env.tar.gz"));
   EXPECT_FALSE(fs::exists(dir_ / "env" / "env"));  // replaced as a whole
+  EXPECT_FALSE(fs::exists(dir_ / "env" / "work"));
+  // Again: the merged archive comes from the cache (the same inode).
+  const std::string first = ReadFile(dir_ / "env" / "env.tar.gz");
+  BuildOptions again = o;
+  again.output_dir = (dir_ / "env-again").string();
+  ASSERT_TRUE(Build(again).ok());
+  EXPECT_EQ(ReadFile(dir_ / "env-again" / "env.tar.gz"), first);
+  struct stat a {};
+  struct stat b {};
+  ASSERT_EQ(stat((dir_ / "env" / "env.tar.gz").c_str(), &a), 0);
+  ASSERT_EQ(stat((dir_ / "env-again" / "env.tar.gz").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
   fs::create_directories(dir_ / "unpacked");
   ASSERT_TRUE(
       UnpackLayer((dir_ / "env" / "env.tar.gz").string(), (dir_ / "unpacked").string()).ok());

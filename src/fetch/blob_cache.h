@@ -34,10 +34,12 @@ namespace sparkenv::fetch {
 
 inline constexpr char kBlobFolder[] = "blobs-v1";
 // Small JSON records that point at blobs (docs/cache.md): a wheel's layer
-// (env/builder.cc) and the wheel built from an sdist. Named
+// (env/builder.cc), the wheel built from an sdist, a merged archive. Named
 // <k[0:2]>/<k>.json with k a 64-hex key; written atomically like blobs.
 inline constexpr char kLayerIndexFolder[] = "layers-v1";
 inline constexpr char kBuiltIndexFolder[] = "built-v1";
+// And the merged archive (--format tar.gz|zip) of a list of layers.
+inline constexpr char kMergedIndexFolder[] = "merged-v1";
 
 // True for 64 lowercase hex digits (the only form the cache stores).
 bool IsSha256Hex(std::string_view hex);

@@ -73,7 +73,7 @@ Result<CacheUsage> MeasureCache(const std::string& root) {
   };
   Status s = Walk(root + "/" + kBlobFolder, count(usage.blobs), ClassifyBlob);
   if (!s.ok()) return s.error();
-  for (const char* folder : {kLayerIndexFolder, kBuiltIndexFolder}) {
+  for (const char* folder : {kLayerIndexFolder, kBuiltIndexFolder, kMergedIndexFolder}) {
     s = Walk(root + "/" + folder, count(usage.blobs), ClassifyIndex);
     if (!s.ok()) return s.error();
   }
@@ -106,7 +106,7 @@ Result<CleanReport> CleanCache(const std::string& root, const CleanOptions& opti
   if (options.blobs) {
     Status s = Walk(root + "/" + kBlobFolder, clean, ClassifyBlob);
     if (!s.ok()) return s.error();
-    for (const char* folder : {kLayerIndexFolder, kBuiltIndexFolder}) {
+    for (const char* folder : {kLayerIndexFolder, kBuiltIndexFolder, kMergedIndexFolder}) {
       s = Walk(root + "/" + folder, clean, ClassifyIndex);
       if (!s.ok()) return s.error();
     }
