@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev
   libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libssl-dev libexpat1-dev nettle-dev
+  libisal-dev
   openjdk-17-jdk-headless maven
   python3-venv curl unzip procps psmisc bc
   linux-perf valgrind

@@ -1,6 +1,7 @@
 #include "env/builder.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -133,6 +134,18 @@ TEST_F(BuilderTest, FormatDirMergesEveryLayer) {
   ASSERT_TRUE(built.ok()) << built.error().message();
   EXPECT_TRUE(fs::exists(dir_ / "env" / "env.tar.gz"));
   EXPECT_FALSE(fs::exists(dir_ / "env" / "env"));  // replaced as a whole
+  EXPECT_FALSE(fs::exists(dir_ / "env" / "work"));
+  // Again: the merged archive comes from the cache (the same inode).
+  const std::string first = ReadFile(dir_ / "env" / "env.tar.gz");
+  BuildOptions again = o;
+  again.output_dir = (dir_ / "env-again").string();
+  ASSERT_TRUE(Build(again).ok());
+  EXPECT_EQ(ReadFile(dir_ / "env-again" / "env.tar.gz"), first);
+  struct stat a {};
+  struct stat b {};
+  ASSERT_EQ(stat((dir_ / "env" / "env.tar.gz").c_str(), &a), 0);
+  ASSERT_EQ(stat((dir_ / "env-again" / "env.tar.gz").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);
   fs::create_directories(dir_ / "unpacked");
   ASSERT_TRUE(
       UnpackLayer((dir_ / "env" / "env.tar.gz").string(), (dir_ / "unpacked").string()).ok());
@@ -185,24 +198,23 @@ TEST_F(BuilderTest, ARefusedWheelLeavesAnEarlierEnvironmentAsItWas) {
   EXPECT_EQ(ReadFile(dir_ / "env" / "manifest.json"), before);
 }
 
-TEST_F(BuilderTest, RefusesSdistsAndForeignFolders) {
+TEST_F(BuilderTest, RefusesVcsSourcesAndForeignFolders) {
   lock::Package p;
   p.name = "src";
   p.version = *spec::Version::Parse("1.0");
-  lock::FileEntry f;
-  f.name = "src-1.0.tar.gz";
-  f.url = "https://x.example/src-1.0.tar.gz";
-  f.hashes["sha256"] = std::string(64, 'b');
-  p.sdist = f;
+  lock::VcsSource vcs;
+  vcs.type = "git";
+  vcs.url = "https://x.example/src.git";
+  vcs.commit_id = std::string(40, 'a');
+  p.vcs = vcs;
   lock_.packages.push_back(p);
   auto built = Build(Options());
   ASSERT_FALSE(built.ok());
   EXPECT_EQ(built.error().kind(), ErrorKind::kInvalidInput);
-  EXPECT_NE(built.error().message().find(
-                "package 'src' is locked as an sdist ('src-1.0.tar.gz'); sparkenv build cannot "
-                "build sdists yet"),
-            std::string::npos)
-      << built.error().message();
+  EXPECT_EQ(built.error().message(),
+            (dir_ / "pylock.toml").string() +
+                ": package 'src' comes from a VCS, a folder or an archive URL; sparkenv build "
+                "installs wheels and sdists from an index only");
 
   lock_.packages.pop_back();
   fs::create_directories(dir_ / "mine");
@@ -213,6 +225,59 @@ TEST_F(BuilderTest, RefusesSdistsAndForeignFolders) {
             "output folder '" + (dir_ / "mine").string() +
                 "' exists and is not a sparkenv environment: remove it or choose another -o");
   EXPECT_EQ(ReadFile(dir_ / "mine" / "notes.txt"), "keep");
+}
+
+TEST_F(BuilderTest, RemovesFoldersAKilledBuildLeft) {
+  // A pid that cannot exist (above pid_max) and our own: only the first goes.
+  fs::create_directories(dir_ / "env.tmp-999999999-0123456789ab" / "layers");
+  fs::create_directories(dir_ / "env.old-999999999-0123456789ab");
+  const std::string mine = "env.tmp-" + std::to_string(getpid()) + "-0123456789ab";
+  fs::create_directories(dir_ / mine);
+  fs::create_directories(dir_ / "env.tmp-notapid");
+  auto built = Build(Options());
+  ASSERT_TRUE(built.ok()) << built.error().message();
+  EXPECT_FALSE(fs::exists(dir_ / "env.tmp-999999999-0123456789ab"));
+  EXPECT_FALSE(fs::exists(dir_ / "env.old-999999999-0123456789ab"));
+  EXPECT_TRUE(fs::exists(dir_ / mine));
+  EXPECT_TRUE(fs::exists(dir_ / "env.tmp-notapid"));
+}
+
+TEST(ManifestTest, TheApplicationIsPartOfTheIdAndRoundTrips) {
+  Manifest m;
+  m.lock_sha256 = std::string(64, '1');
+  m.target_markers = {{"python_version", "3.11"}};
+  m.target_tags_sha256 = std::string(64, '2');
+  m.created_by = "sparkenv test";
+  Layer l;
+  l.sha256 = std::string(64, '3');
+  l.wheel_sha256 = std::string(64, '4');
+  l.package = "demo-app";
+  l.version = "1.0";
+  l.wheel = "demo_app-1.0-py3-none-any.whl";
+  Layer built = l;
+  built.package = "tomli";
+  built.sha256 = std::string(64, '7');
+  built.sdist = "tomli-2.2.1.tar.gz";
+  built.sdist_sha256 = std::string(64, '8');
+  m.layers = {l, built};
+  const std::string without = EnvironmentId(m.lock_sha256, m.target_markers, m.target_tags_sha256);
+  m.application = Application{"demo-app", "1.0", l.wheel, l.wheel_sha256, l.sha256};
+  m.env_id = EnvironmentId(m.lock_sha256, m.target_markers, m.target_tags_sha256, l.wheel_sha256);
+  EXPECT_NE(m.env_id, without);
+  EXPECT_NE(m.env_id, EnvironmentId(m.lock_sha256, m.target_markers, m.target_tags_sha256,
+                                    std::string(64, '9')));
+  const std::string json = ToJson(m);
+  EXPECT_NE(json.find("\"sdist\": \"tomli-2.2.1.tar.gz\""), std::string::npos) << json;
+  auto round = FromJson(json);
+  ASSERT_TRUE(round.ok()) << round.error().message();
+  EXPECT_EQ(*round, m);
+  // No application: "application": null, and the id of a lock alone.
+  m.application.reset();
+  m.env_id = without;
+  EXPECT_NE(ToJson(m).find("\"application\": null"), std::string::npos);
+  round = FromJson(ToJson(m));
+  ASSERT_TRUE(round.ok()) << round.error().message();
+  EXPECT_EQ(*round, m);
 }
 
 TEST(ManifestTest, RejectsHostileManifests) {
@@ -246,6 +311,14 @@ TEST(ManifestTest, RejectsHostileManifests) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(),
             "manifest.json: layers[0]: package '../x' is not a normalized project name");
+  bad = m;
+  bad.application = Application{"demo", "1.0", "demo-1.0-py3-none-any.whl", std::string(64, '5'),
+                                std::string(64, '6')};
+  r = FromJson(ToJson(bad));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(
+      r.error().message(),
+      "manifest.json: application: no layer of package 'demo' has sha256 " + std::string(64, '6'));
   bad = m;
   bad.target_markers["python_version"] = "3.12";
   r = FromJson(ToJson(bad));

@@ -2,7 +2,8 @@
 // an archive unpacked again (for `--format dir|tar.gz|zip`).
 //
 // Packing (libarchive, POSIX pax-restricted tar, gzip level 1 without a
-// timestamp): entries in byte order of their paths, folders before their
+// timestamp, compressed on several cores by gzip_writer.h into one gzip
+// member): entries in byte order of their paths, folders before their
 // contents, every mtime fixed (1980-01-01), owner 0/0 without names, modes
 // 0755 (folders and files with any execute bit) or 0644. Only regular files
 // and folders are packed (the installer makes nothing else), so the same
@@ -11,9 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
+#include "install/wheel_install.h"
 
 namespace sparkenv::env {
 
@@ -24,11 +28,52 @@ struct PackedLayer {
 
 enum class ArchiveFormat { kTarGz, kZip };
 
+// Writes an archive entry by entry, in the format above, hashing the bytes
+// as they go out: what the installer streams a layer into
+// (install::InstallWheelToSink), with no folder on disk, and what
+// PackDirectory uses. Entries must come in the order the sink contract
+// gives (sorted paths, folders first). Not thread-safe.
+class LayerArchiveWriter : public install::LayerSink {
+ public:
+  static Result<std::unique_ptr<LayerArchiveWriter>> Create(
+      const std::string& archive_path, ArchiveFormat format = ArchiveFormat::kTarGz);
+  ~LayerArchiveWriter() override;
+  LayerArchiveWriter(const LayerArchiveWriter&) = delete;
+  LayerArchiveWriter& operator=(const LayerArchiveWriter&) = delete;
+
+  Status AddFolder(const std::string& path) override;
+  Status BeginFile(const std::string& path, bool executable, uint64_t size) override;
+  Status Write(std::string_view bytes) override;
+  Status EndFile() override;
+  // Closes the archive; its sha256 and size.
+  Result<PackedLayer> Finish();
+
+  struct State;  // private to layer_archive.cc
+
+ private:
+  explicit LayerArchiveWriter(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 // Packs the tree under `dir` into `archive_path` (written in place; the
 // caller renames it). Errors name the file that failed. kZip (deflate) is
 // for the classic single-archive output only; layers are always kTarGz.
 Result<PackedLayer> PackDirectory(const std::string& dir, const std::string& archive_path,
                                   ArchiveFormat format = ArchiveFormat::kTarGz);
+
+// The archive of every layer merged (what --format tar.gz|zip writes),
+// streamed from the layers without unpacking them: a k-way merge of their
+// sorted entries into one LayerArchiveWriter, so the result is the archive
+// PackDirectory would make of the merged folder. A folder in several
+// layers appears once; a file in several layers must have the same bytes
+// (e.g. an empty namespace __init__.py), else the error names the path and
+// the two layers by `label`. Each layer must be sorted as layers are.
+struct LayerInput {
+  std::string path;   // a layer archive
+  std::string label;  // names it in errors, e.g. the package
+};
+Result<PackedLayer> MergeLayers(const std::vector<LayerInput>& layers,
+                                const std::string& archive_path, ArchiveFormat format);
 
 // Unpacks an archive made by PackDirectory into `dir` (which must exist),
 // refusing anything but regular files and folders with safe relative names.

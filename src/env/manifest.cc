@@ -41,14 +41,24 @@ std::string ToJson(const Manifest& m) {
   j["target"] = {{"markers", m.target_markers}, {"tags_sha256", m.target_tags_sha256}};
   j["layers"] = nlohmann::json::array();
   for (const Layer& l : m.layers) {
-    j["layers"].push_back({{"sha256", l.sha256},
-                           {"size", l.size},
-                           {"package", l.package},
-                           {"version", l.version},
-                           {"wheel", l.wheel},
-                           {"wheel_sha256", l.wheel_sha256},
-                           {"files", l.files},
-                           {"installed_bytes", l.installed_bytes}});
+    nlohmann::json layer = {{"sha256", l.sha256},   {"size", l.size},
+                            {"package", l.package}, {"version", l.version},
+                            {"wheel", l.wheel},     {"wheel_sha256", l.wheel_sha256},
+                            {"files", l.files},     {"installed_bytes", l.installed_bytes}};
+    if (!l.sdist.empty()) {
+      layer["sdist"] = l.sdist;
+      layer["sdist_sha256"] = l.sdist_sha256;
+    }
+    j["layers"].push_back(std::move(layer));
+  }
+  j["application"] = nullptr;
+  if (m.application) {
+    const Application& a = *m.application;
+    j["application"] = {{"name", a.name},
+                        {"version", a.version},
+                        {"wheel", a.wheel},
+                        {"wheel_sha256", a.wheel_sha256},
+                        {"layer", a.layer}};
   }
   return j.dump(2) + "\n";
 }
@@ -145,9 +155,50 @@ Result<Manifest> FromJson(std::string_view text, std::string_view source) {
       return Error(at + ": package " + Quote(l.package) + " is not a normalized project name",
                    ErrorKind::kInvalidInput);
     }
+    if (o.contains("sdist")) {
+      for (auto [key, out] : {std::pair{"sdist", &l.sdist}, {"sdist_sha256", &l.sdist_sha256}}) {
+        Status st = str(o, key, out);
+        if (!st.ok()) return Error(at + ": " + key + " must be a string", ErrorKind::kInvalidInput);
+      }
+      if (!IsHex64(l.sdist_sha256)) {
+        return Error(at + ": sdist_sha256 must be 64 lowercase hex digits",
+                     ErrorKind::kInvalidInput);
+      }
+    }
     m.layers.push_back(std::move(l));
   }
-  const std::string id = EnvironmentId(m.lock_sha256, m.target_markers, m.target_tags_sha256);
+  if (auto app = j.find("application"); app != j.end() && !app->is_null()) {
+    const std::string at = where + ": application";
+    if (!app->is_object()) {
+      return Error(at + " must be an object or null", ErrorKind::kInvalidInput);
+    }
+    Application a;
+    for (auto [key, out] : {std::pair{"name", &a.name},
+                            {"version", &a.version},
+                            {"wheel", &a.wheel},
+                            {"wheel_sha256", &a.wheel_sha256},
+                            {"layer", &a.layer}}) {
+      Status st = str(*app, key, out);
+      if (!st.ok()) return Error(at + ": " + key + " must be a string", ErrorKind::kInvalidInput);
+    }
+    if (!IsHex64(a.wheel_sha256) || !IsHex64(a.layer)) {
+      return Error(at + ": wheel_sha256 and layer must be 64 lowercase hex digits",
+                   ErrorKind::kInvalidInput);
+    }
+    if (!spec::IsNormalizedName(a.name)) {
+      return Error(at + ": name " + Quote(a.name) + " is not a normalized project name",
+                   ErrorKind::kInvalidInput);
+    }
+    bool found = false;
+    for (const Layer& l : m.layers) found = found || (l.package == a.name && l.sha256 == a.layer);
+    if (!found) {
+      return Error(at + ": no layer of package " + Quote(a.name) + " has sha256 " + a.layer,
+                   ErrorKind::kInvalidInput);
+    }
+    m.application = std::move(a);
+  }
+  const std::string id = EnvironmentId(m.lock_sha256, m.target_markers, m.target_tags_sha256,
+                                       m.application ? m.application->wheel_sha256 : "");
   if (id != m.env_id) {
     return Error(
         where + ": env_id " + m.env_id + " does not match its lock and target (" + id + ")",
@@ -158,10 +209,13 @@ Result<Manifest> FromJson(std::string_view text, std::string_view source) {
 
 std::string EnvironmentId(const std::string& lock_sha256,
                           const std::map<std::string, std::string>& target_markers,
-                          const std::string& target_tags_sha256) {
+                          const std::string& target_tags_sha256,
+                          const std::string& application_wheel_sha256) {
   std::string text = std::string(kFormat) + "\nlock " + lock_sha256 + "\n";
   for (const auto& [key, value] : target_markers) text += "marker " + key + "=" + value + "\n";
   text += "tags " + target_tags_sha256 + "\n";
+  // Without an application the id is what it was before applications existed.
+  if (!application_wheel_sha256.empty()) text += "application " + application_wheel_sha256 + "\n";
   return index::Sha256Hex(text);
 }
 

@@ -61,7 +61,17 @@ Result<std::string> BlobCache::NewTempPath(std::string_view sha256) const {
          std::to_string(rd());
 }
 
+Result<std::string> BlobCache::CommitWritten(const std::string& temp_path,
+                                             const BlobSpec& spec) const {
+  return CommitChecked(temp_path, spec, /*rehash=*/false);
+}
+
 Result<std::string> BlobCache::Commit(const std::string& temp_path, const BlobSpec& spec) const {
+  return CommitChecked(temp_path, spec, /*rehash=*/true);
+}
+
+Result<std::string> BlobCache::CommitChecked(const std::string& temp_path, const BlobSpec& spec,
+                                             bool rehash) const {
   auto fail = [&](Error error) -> Result<std::string> {
     std::error_code ignored;
     fs::remove(temp_path, ignored);
@@ -78,11 +88,13 @@ Result<std::string> BlobCache::Commit(const std::string& temp_path, const BlobSp
                           std::to_string(size) + why,
                       ErrorKind::kIo));
   }
-  auto hash = index::Sha256File(temp_path);
-  if (!hash) return fail(hash.error());
-  if (*hash != spec.sha256) {
-    return fail(
-        Error("sha256 mismatch: expected " + spec.sha256 + ", got " + *hash, ErrorKind::kIo));
+  if (rehash) {
+    auto hash = index::Sha256File(temp_path);
+    if (!hash) return fail(hash.error());
+    if (*hash != spec.sha256) {
+      return fail(
+          Error("sha256 mismatch: expected " + spec.sha256 + ", got " + *hash, ErrorKind::kIo));
+    }
   }
   std::string path = PathFor(spec.sha256);
   if (std::rename(temp_path.c_str(), path.c_str()) != 0) {

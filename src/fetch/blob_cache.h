@@ -33,6 +33,13 @@
 namespace sparkenv::fetch {
 
 inline constexpr char kBlobFolder[] = "blobs-v1";
+// Small JSON records that point at blobs (docs/cache.md): a wheel's layer
+// (env/builder.cc), the wheel built from an sdist, a merged archive. Named
+// <k[0:2]>/<k>.json with k a 64-hex key; written atomically like blobs.
+inline constexpr char kLayerIndexFolder[] = "layers-v1";
+inline constexpr char kBuiltIndexFolder[] = "built-v1";
+// And the merged archive (--format tar.gz|zip) of a list of layers.
+inline constexpr char kMergedIndexFolder[] = "merged-v1";
 
 // True for 64 lowercase hex digits (the only form the cache stores).
 bool IsSha256Hex(std::string_view hex);
@@ -72,11 +79,18 @@ class BlobCache {
   //   "size mismatch: expected N bytes, got M (truncated download)"
   Result<std::string> Commit(const std::string& temp_path, const BlobSpec& spec) const;
 
+  // Commit for bytes this process wrote itself and hashed as it wrote them
+  // (a layer archive): only the size is checked, the file is not read again.
+  Result<std::string> CommitWritten(const std::string& temp_path, const BlobSpec& spec) const;
+
   // Removes temporary files older than `age` from the folder of the blob
   // with this sha256. Best effort: errors are ignored.
   void RemoveStaleTemps(std::string_view sha256, std::chrono::seconds age) const;
 
  private:
+  Result<std::string> CommitChecked(const std::string& temp_path, const BlobSpec& spec,
+                                    bool rehash) const;
+
   std::string root_;
   std::string dir_;
 };

@@ -130,6 +130,29 @@ TEST(CacheAdminTest, MeasuresAndCleansOnlyWhatIsSafe) {
   EXPECT_FALSE(fs::exists(dir.path() + "/simple-v1/ab/abcd.entry"));
 }
 
+TEST(CacheAdminTest, LayerAndBuiltRecordsGoWithTheBlobs) {
+  TempDir dir;
+  const std::string key = std::string(64, 'a');
+  const std::string layer = dir.path() + "/layers-v1/aa/" + key + ".json";
+  const std::string built = dir.path() + "/built-v1/aa/" + key + ".json";
+  WriteFile(layer, "{}\n");
+  WriteFile(built, "{}\n");
+  WriteFile(dir.path() + "/layers-v1/notes.txt", "not ours");
+  auto usage = MeasureCache(dir.path());
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->blobs.files, 2u);
+  EXPECT_EQ(usage->blobs.bytes, 6u);
+  auto report = CleanCache(dir.path(), Only(false, true));
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(fs::exists(layer));
+  report = CleanCache(dir.path(), Only(true, false));
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->removed.files, 2u);
+  EXPECT_FALSE(fs::exists(layer));
+  EXPECT_FALSE(fs::exists(built));
+  EXPECT_TRUE(fs::exists(dir.path() + "/layers-v1/notes.txt"));
+}
+
 TEST(CacheAdminTest, MissingRootIsEmpty) {
   auto usage = MeasureCache("/nonexistent/sparkenv-cache");
   ASSERT_TRUE(usage.ok());

@@ -22,6 +22,13 @@ Kind ClassifyBlob(const std::string& name) {
   return IsTempName(name) ? Kind::kTemp : Kind::kOther;
 }
 
+// layers-v1/ and built-v1/: "<64 hex>.json" records that point at blobs.
+Kind ClassifyIndex(const std::string& name) {
+  if (IsTempName(name)) return Kind::kTemp;
+  return EndsWith(name, ".json") && IsSha256Hex(name.substr(0, name.size() - 5)) ? Kind::kComplete
+                                                                                 : Kind::kOther;
+}
+
 Kind ClassifyHttp(const std::string& name) {
   if (IsTempName(name)) return Kind::kTemp;
   return EndsWith(name, ".entry") ? Kind::kComplete : Kind::kOther;
@@ -66,6 +73,10 @@ Result<CacheUsage> MeasureCache(const std::string& root) {
   };
   Status s = Walk(root + "/" + kBlobFolder, count(usage.blobs), ClassifyBlob);
   if (!s.ok()) return s.error();
+  for (const char* folder : {kLayerIndexFolder, kBuiltIndexFolder, kMergedIndexFolder}) {
+    s = Walk(root + "/" + folder, count(usage.blobs), ClassifyIndex);
+    if (!s.ok()) return s.error();
+  }
   s = Walk(root + "/" + index::kCacheFolder, count(usage.http), ClassifyHttp);
   if (!s.ok()) return s.error();
   return usage;
@@ -95,6 +106,10 @@ Result<CleanReport> CleanCache(const std::string& root, const CleanOptions& opti
   if (options.blobs) {
     Status s = Walk(root + "/" + kBlobFolder, clean, ClassifyBlob);
     if (!s.ok()) return s.error();
+    for (const char* folder : {kLayerIndexFolder, kBuiltIndexFolder, kMergedIndexFolder}) {
+      s = Walk(root + "/" + folder, clean, ClassifyIndex);
+      if (!s.ok()) return s.error();
+    }
   }
   if (options.http) {
     Status s = Walk(root + "/" + index::kCacheFolder, clean, ClassifyHttp);

@@ -1,5 +1,6 @@
 // What `sparkenv cache info` and `sparkenv cache clean` do: measure and empty
-// the cache folders (blobs-v1, the blob cache; simple-v1, the HTTP cache).
+// the cache folders (blobs-v1, the blob cache, with layers-v1 and built-v1,
+// the records that point at its blobs; simple-v1, the HTTP cache).
 //
 // Cleaning is safe while other sparkenv processes use the cache: only
 // complete entries (a blob named by its sha256, an HTTP entry ending in
@@ -23,7 +24,7 @@ struct FileCount {
 };
 
 struct CacheUsage {
-  FileCount blobs;  // complete blobs in blobs-v1
+  FileCount blobs;  // complete blobs in blobs-v1, records in layers-v1 and built-v1
   FileCount http;   // complete entries in simple-v1
   FileCount temp;   // temporary files in either
 };

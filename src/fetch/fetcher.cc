@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -42,23 +44,66 @@ struct CallState {
   size_t files_done = 0;
   FetchStats stats;
 
+  // Called (from any thread) for every verified file, once per position.
+  std::function<void(size_t, const std::string&)> on_ready;
+  // Downloads not started yet, biggest first; what is in flight
+  // (FetchOptions::max_transfers, max_bytes_in_flight); `start` starts one.
+  std::deque<const Blob*> queue;
+  uint64_t bytes_in_flight = 0;
+  size_t transfers = 0;
+  uint64_t max_bytes = 0;
+  size_t max_transfers = 1;
+  std::function<void(const Blob&)> start;
+
+  static uint64_t Weight(const Blob& b) { return b.item.size.value_or(uint64_t{1} << 20); }
+
+  // The blobs to start now; called with `mu` held.
+  std::vector<const Blob*> TakeStartable() {
+    std::vector<const Blob*> out;
+    while (!queue.empty() && transfers < max_transfers &&
+           (transfers == 0 || bytes_in_flight + Weight(*queue.front()) <= max_bytes)) {
+      out.push_back(queue.front());
+      bytes_in_flight += Weight(*queue.front());
+      ++transfers;
+      queue.pop_front();
+    }
+    return out;
+  }
+
   void Done(const Blob& blob, const std::string& temp, Result<std::string> path,
             const std::optional<Failure>& failure = std::nullopt) {
-    std::lock_guard<std::mutex> lock(mu);
-    in_flight.erase(temp);
-    if (path) {
-      for (size_t p : blob.positions) paths[p] = *path;
-      std::error_code ec;
-      uint64_t size = fs::file_size(*path, ec);
-      if (!ec) {
-        bytes_finished += size;
-        stats.bytes += size;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      in_flight.erase(temp);
+      if (path) {
+        for (size_t p : blob.positions) paths[p] = *path;
+        std::error_code ec;
+        uint64_t size = fs::file_size(*path, ec);
+        if (!ec) {
+          bytes_finished += size;
+          stats.bytes += size;
+        }
+        ++stats.downloaded;
+      } else {
+        failures.push_back(
+            failure.value_or(Failure{blob.positions.front(), path.error().message(), false}));
       }
-      ++stats.downloaded;
-    } else {
-      failures.push_back(
-          failure.value_or(Failure{blob.positions.front(), path.error().message(), false}));
     }
+    // Outside the lock; before `pending` drops, so Fetch returns only after
+    // every callback.
+    if (path && on_ready) {
+      for (size_t p : blob.positions) on_ready(p, *path);
+    }
+    std::vector<const Blob*> next;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      bytes_in_flight -= std::min(bytes_in_flight, Weight(blob));
+      if (transfers > 0) --transfers;
+      next = TakeStartable();
+    }
+    // This blob is still pending, so Fetch has not returned: `next` is alive.
+    for (const Blob* b : next) start(*b);
+    std::lock_guard<std::mutex> lock(mu);
     ++files_done;
     --pending;
     cv.notify_all();
@@ -97,6 +142,70 @@ std::string Scheme(const std::string& url) {
   return ToLowerAscii(http::UrlParts::Parse(url).scheme);
 }
 
+// Starts one blob's download (or copy) and its check; ends in state->Done.
+void StartBlob(http::Client& client, const BlobCache& cache, WorkerPool& pool,
+               const FetchOptions& options, const std::shared_ptr<CallState>& state,
+               const Blob& blob) {
+  BlobSpec spec{blob.item.sha256, blob.item.size};
+  auto temp = cache.NewTempPath(blob.item.sha256);
+  if (!temp) {
+    state->Done(blob, "", Error(Describe(blob.item) + ": " + temp.error().message()));
+    return;
+  }
+  cache.RemoveStaleTemps(blob.item.sha256, options.stale_temp_age);
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->in_flight.insert(*temp);
+  }
+  auto verify = [&cache, state, &blob, spec, temp = *temp] {
+    auto path = cache.Commit(temp, spec);
+    if (!path) {
+      state->Done(blob, temp, path.error().Wrap(Describe(blob.item)));
+      return;
+    }
+    state->Done(blob, temp, std::move(path));
+  };
+  if (Scheme(blob.item.url) == "file") {
+    std::string source = FilePath(blob.item.url).value_or("");
+    pool.Post([state, &blob, source, temp = *temp, verify] {
+      std::error_code ec;
+      fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
+      if (ec) {
+        bool missing = !fs::exists(source);
+        std::error_code ignored;
+        fs::remove(temp, ignored);
+        std::string message =
+            Describe(blob.item) + ": cannot read " + Quote(source) + ": " + ec.message();
+        state->Done(blob, temp, Error(message), Failure{blob.positions.front(), message, missing});
+        return;
+      }
+      verify();
+    });
+    return;
+  }
+  http::Request request;
+  request.url = blob.item.url;
+  request.body_path = *temp;
+  client.Submit(std::move(request), [&pool, state, &blob, temp = *temp,
+                                     verify](http::Response response) {
+    std::string message;
+    bool not_found = false;
+    if (!response.ok()) {
+      message = Quote(blob.item.name) + ": " + response.error->message();
+    } else if (response.status != 200) {
+      message = Describe(blob.item) + ": " + StatusText(response.status);
+      not_found = response.status == 404 || response.status == 410;
+    }
+    if (!message.empty()) {
+      std::error_code ignored;
+      fs::remove(temp, ignored);
+      state->Done(blob, temp, Error(message), Failure{blob.positions.front(), message, not_found});
+      return;
+    }
+    pool.Post(verify);  // hashing must not block the client's event loop
+  });
+}
+
 }  // namespace
 
 Fetcher::Fetcher(http::Client& client, BlobCache cache, FetchOptions options)
@@ -107,7 +216,7 @@ Fetcher::Fetcher(http::Client& client, BlobCache cache, FetchOptions options)
                                                              : WorkerPool::DefaultThreads())) {}
 
 Result<std::vector<std::string>> Fetcher::Fetch(const std::vector<FetchItem>& items,
-                                                FetchStats* stats) {
+                                                FetchStats* stats, const ReadyCallback& on_ready) {
   // Check every item first: a malformed one fetches nothing.
   std::vector<std::string> invalid;
   std::vector<Blob> blobs;
@@ -152,6 +261,7 @@ Result<std::vector<std::string>> Fetcher::Fetch(const std::vector<FetchItem>& it
   }
 
   auto state = std::make_shared<CallState>();
+  state->on_ready = on_ready;
   state->paths.resize(items.size());
   std::vector<const Blob*> misses;
   for (const Blob& blob : blobs) {
@@ -172,6 +282,9 @@ Result<std::vector<std::string>> Fetcher::Fetch(const std::vector<FetchItem>& it
     }
     for (size_t p : blob.positions) state->paths[p] = *path;
     ++state->stats.hits;
+    if (on_ready) {
+      for (size_t p : blob.positions) on_ready(p, *path);
+    }
   }
 
   ProgressState progress;
@@ -186,69 +299,26 @@ Result<std::vector<std::string>> Fetcher::Fetch(const std::vector<FetchItem>& it
   }
 
   state->pending = misses.size();
-  for (const Blob* blob_ptr : misses) {
-    const Blob& blob = *blob_ptr;
-    BlobSpec spec{blob.item.sha256, blob.item.size};
-    auto temp = cache_.NewTempPath(blob.item.sha256);
-    if (!temp) {
-      state->Done(blob, "", Error(Describe(blob.item) + ": " + temp.error().message()));
-      continue;
-    }
-    cache_.RemoveStaleTemps(blob.item.sha256, options_.stale_temp_age);
-    {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->in_flight.insert(*temp);
-    }
-    auto verify = [this, state, &blob, spec, temp = *temp] {
-      auto path = cache_.Commit(temp, spec);
-      if (!path) {
-        state->Done(blob, temp, path.error().Wrap(Describe(blob.item)));
-        return;
-      }
-      state->Done(blob, temp, std::move(path));
-    };
-    if (Scheme(blob.item.url) == "file") {
-      std::string source = FilePath(blob.item.url).value_or("");
-      pool_->Post([state, &blob, source, temp = *temp, verify] {
-        std::error_code ec;
-        fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
-        if (ec) {
-          bool missing = !fs::exists(source);
-          std::error_code ignored;
-          fs::remove(temp, ignored);
-          std::string message =
-              Describe(blob.item) + ": cannot read " + Quote(source) + ": " + ec.message();
-          state->Done(blob, temp, Error(message),
-                      Failure{blob.positions.front(), message, missing});
-          return;
-        }
-        verify();
-      });
-      continue;
-    }
-    http::Request request;
-    request.url = blob.item.url;
-    request.body_path = *temp;
-    client_.Submit(std::move(request),
-                   [this, state, &blob, temp = *temp, verify](http::Response response) {
-                     std::string message;
-                     bool not_found = false;
-                     if (!response.ok()) {
-                       message = Quote(blob.item.name) + ": " + response.error->message();
-                     } else if (response.status != 200) {
-                       message = Describe(blob.item) + ": " + StatusText(response.status);
-                       not_found = response.status == 404 || response.status == 410;
-                     }
-                     if (!message.empty()) {
-                       std::error_code ignored;
-                       fs::remove(temp, ignored);
-                       state->Done(blob, temp, Error(message),
-                                   Failure{blob.positions.front(), message, not_found});
-                       return;
-                     }
-                     pool_->Post(verify);  // hashing must not block the client's event loop
-                   });
+  // Biggest first, a bounded number of bytes at a time: the big wheels, whose
+  // install is the longest, arrive first and install while the small ones
+  // download.
+  std::vector<const Blob*> order = misses;
+  std::stable_sort(order.begin(), order.end(), [](const Blob* a, const Blob* b) {
+    return CallState::Weight(*a) > CallState::Weight(*b);
+  });
+  state->queue.assign(order.begin(), order.end());
+  state->max_bytes = options_.max_bytes_in_flight;
+  state->max_transfers = std::max<size_t>(1, options_.max_transfers);
+  std::weak_ptr<CallState> weak = state;
+  state->start = [this, weak](const Blob& blob) {
+    if (auto locked = weak.lock()) StartBlob(client_, cache_, *pool_, options_, locked, blob);
+  };
+  std::vector<const Blob*> first;
+  {
+    std::lock_guard<std::mutex> lock(state->mu);
+    first = state->TakeStartable();
   }
+  for (const Blob* b : first) state->start(*b);
 
   {
     std::unique_ptr<ProgressBar> bar;

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,12 @@ struct FetchOptions {
   int workers = 0;
   // Draw a progress bar on stderr (callers pass StderrIsTerminal() && !quiet).
   bool progress = false;
+  // Downloads run at most this many at a time and, past the first, at most
+  // this many bytes (by the sizes given) at a time, biggest first: the big
+  // files arrive first, so that their (longer) use can start while the
+  // small ones download.
+  size_t max_transfers = 16;
+  uint64_t max_bytes_in_flight = uint64_t{48} << 20;
   // Temporary files older than this, in the folders a fetch writes to, are
   // left over from a killed process and removed.
   std::chrono::seconds stale_temp_age{std::chrono::hours(24)};
@@ -68,8 +75,17 @@ class Fetcher {
   //   'name' from URL: sha256 mismatch: expected <hex>, got <hex>
   //   'name' from URL: size mismatch: expected N bytes, got M (truncated download)
   //   'name': GET URL: connection refused (after 3 attempts)
+  //
+  // `on_ready(position, path)`, when given, is called for each item as soon
+  // as its file is in the cache (a hit at once, from the calling thread; a
+  // download once verified, from a worker thread; never for a failed one),
+  // so that callers can start using files while others still download.
+  // Fetch returns after every call has returned; callbacks must be
+  // thread-safe and quick (hand work to a pool).
+  using ReadyCallback = std::function<void(size_t position, const std::string& path)>;
   Result<std::vector<std::string>> Fetch(const std::vector<FetchItem>& items,
-                                         FetchStats* stats = nullptr);
+                                         FetchStats* stats = nullptr,
+                                         const ReadyCallback& on_ready = nullptr);
 
   const BlobCache& cache() const { return cache_; }
 

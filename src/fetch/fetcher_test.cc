@@ -75,9 +75,10 @@ class FakeFileClient : public http::Client {
   }
 
   void Submit(http::Request request, Callback done) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     requests_.push_back(request.url);
     if (!threaded_) {
+      lock.unlock();  // `done` may submit the next download
       done(Answer(request));
       return;
     }
@@ -386,6 +387,65 @@ TEST(FetcherTest, CachedBlobWithAnotherSizeIsAnError) {
   EXPECT_EQ(paths.error().message(),
             "'a.whl' from http://h/a.whl: size mismatch: expected 4 bytes, but the file with this "
             "sha256 has 3");
+}
+
+}  // namespace
+}  // namespace sparkenv::fetch
+
+namespace sparkenv::fetch {
+namespace {
+
+TEST(FetcherTest, OnReadyIsCalledForEveryVerifiedFileBeforeFetchReturns) {
+  TempDir dir;
+  FakeFileClient client;
+  client.Serve("http://h/a.whl", "aaa");
+  client.Serve("http://h/b.whl", "bbb");
+  client.Serve("http://h/bad.whl", "tampered");
+  Fetcher fetcher(client, BlobCache(dir.path()), TwoWorkers());
+  ASSERT_TRUE(fetcher.Fetch({Item("http://h/a.whl", "aaa")}).ok());  // a: a hit below
+  std::mutex mu;
+  std::map<size_t, std::string> ready;
+  auto record = [&](size_t i, const std::string& path) {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_TRUE(ready.emplace(i, ReadFile(path)).second) << "twice: " << i;
+  };
+  auto paths = fetcher.Fetch(
+      {Item("http://h/a.whl", "aaa"), Item("http://h/b.whl", "bbb"), Item("http://h/b.whl", "bbb")},
+      nullptr, record);
+  ASSERT_TRUE(paths.ok()) << paths.error().message();
+  EXPECT_EQ(ready, (std::map<size_t, std::string>{{0, "aaa"}, {1, "bbb"}, {2, "bbb"}}));
+
+  ready.clear();
+  auto failed = fetcher.Fetch({Item("http://h/bad.whl", "original"), Item("http://h/a.whl", "aaa")},
+                              nullptr, record);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(ready, (std::map<size_t, std::string>{{1, "aaa"}})) << "never for a failed file";
+}
+
+}  // namespace
+}  // namespace sparkenv::fetch
+
+namespace sparkenv::fetch {
+namespace {
+
+TEST(FetcherTest, BiggestFilesAreFetchedFirstWithinTheLimits) {
+  TempDir dir;
+  FakeFileClient client;
+  std::vector<FetchItem> items;
+  for (auto [name, size] : {std::pair{"small", 10}, {"big", 3000}, {"medium", 500}}) {
+    std::string data(static_cast<size_t>(size), name[0]);
+    client.Serve(std::string("http://h/") + name, data);
+    items.push_back(Item(std::string("http://h/") + name, data));
+  }
+  FetchOptions options = TwoWorkers();
+  options.max_transfers = 1;
+  Fetcher fetcher(client, BlobCache(dir.path()), options);
+  auto paths = fetcher.Fetch(items);
+  ASSERT_TRUE(paths.ok()) << paths.error().message();
+  std::vector<std::string> order;
+  for (const auto& r : client.requests()) order.push_back(r);
+  EXPECT_EQ(order, (std::vector<std::string>{"http://h/big", "http://h/medium", "http://h/small"}));
+  for (size_t i = 0; i < items.size(); ++i) EXPECT_EQ(ReadFile((*paths)[i]).size(), *items[i].size);
 }
 
 }  // namespace

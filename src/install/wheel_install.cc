@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -247,6 +248,7 @@ class Installer {
         out_dir_(std::move(out_dir)) {}
 
   Result<InstallReport> Run(int fd);
+  Result<InstallReport> RunToSink(int fd, LayerSink& sink);
 
  private:
   Error Fail(const std::string& why, ErrorKind kind = ErrorKind::kInvalidInput) const {
@@ -259,7 +261,10 @@ class Installer {
   Status FindDistInfo();
   Status ReadMetadata();
   Status Plan();
+  Status Prepare(int fd);
   Status EnsureParent(const std::string& rel);
+  using ChunkWriter = std::function<Status(std::string_view)>;
+  Status Emit(const Planned& p, const ChunkWriter& write);
   Status Extract(const Planned& p);
   Status WriteGenerated(const std::string& dest, std::string_view content, mode_t mode);
   Status WriteRecord();
@@ -567,16 +572,13 @@ std::string RecordPathFor(const std::string& dest) {
   return "../" + dest;
 }
 
-Status Installer::Extract(const Planned& p) {
+// Streams the member's bytes to `write` -- a script's "#!python" shebang
+// rewritten -- and checks them against RECORD (hash, and the size the
+// central directory gave).
+Status Installer::Emit(const Planned& p, const ChunkWriter& write) {
   const ZipMember& m = *p.member;
-  if (Status s = EnsureParent(p.dest); !s.ok()) return s;
-  mode_t mode = (p.scheme == Scheme::kScripts || (m.unix_mode() & 0111) != 0) ? 0755 : 0644;
-  // Each byte is hashed once when RECORD's sha256 is also the new RECORD's
-  // hash (everything but scripts, whose first line may change).
-  bool reuse = p.row->algorithm == "sha256" && p.scheme != Scheme::kScripts;
-  OutFile out;
-  if (Status s = out.Open(temp_->path() + "/" + p.dest, mode, !reuse); !s.ok()) return s;
   Hasher check(p.row->algorithm);
+  uint64_t streamed = 0;
   // Scripts hold back their first line until it is complete, to rewrite a
   // "#!python" shebang; everything else streams straight through.
   bool rewrite = p.scheme == Scheme::kScripts;
@@ -594,34 +596,52 @@ Status Installer::Extract(const Planned& p) {
       // shebang argument is all Linux passes, and env takes it).
       if (rest.empty() || IsAsciiSpace(rest[0])) {
         std::string line = shebang_ + (eol == std::string_view::npos ? "" : "\n");
-        if (Status s = out.Write(line); !s.ok()) return s;
-        return out.Write(eol == std::string_view::npos ? std::string_view() : h.substr(eol + 1));
+        if (Status s = write(line); !s.ok()) return s;
+        return write(eol == std::string_view::npos ? std::string_view() : h.substr(eol + 1));
       }
     }
-    return out.Write(h);
+    return write(h);
   };
-  Status streamed = zip_->Stream(m, [&](std::string_view chunk) -> Status {
+  Status result = zip_->Stream(m, [&](std::string_view chunk) -> Status {
     check.Update(chunk);
-    if (!rewrite) return out.Write(chunk);
+    streamed += chunk.size();
+    if (!rewrite) return write(chunk);
     head.append(chunk);
     if (head.find('\n') == std::string::npos && head.size() < kMaxShebangLine) {
       return Status::Ok();
     }
     return flush_head();
   });
-  if (!streamed.ok()) return Fail(streamed.error().message(), streamed.error().kind());
+  if (!result.ok()) return Fail(result.error().message(), result.error().kind());
   if (rewrite) {
     if (Status s = flush_head(); !s.ok()) return s;
   }
-  if (Status s = out.Close(); !s.ok()) return s;
+  if (streamed != m.uncompressed_size) {
+    return Entry(m.name, "inflates to " + std::to_string(streamed) + " bytes, not the " +
+                             std::to_string(m.uncompressed_size) + " the archive records");
+  }
   std::string digest = check.Finish();
   if (digest != p.row->digest) {
     return Entry(m.name, "does not match its RECORD hash (RECORD has " +
                              RecordHash(p.row->algorithm, p.row->digest) + ", the file has " +
                              RecordHash(p.row->algorithm, digest) + ")");
   }
-  written_.emplace_back(RecordPathFor(p.dest), RecordHash("sha256", reuse ? digest : out.Finish()),
-                        out.size());
+  return Status::Ok();
+}
+
+Status Installer::Extract(const Planned& p) {
+  const ZipMember& m = *p.member;
+  if (Status s = EnsureParent(p.dest); !s.ok()) return s;
+  mode_t mode = (p.scheme == Scheme::kScripts || (m.unix_mode() & 0111) != 0) ? 0755 : 0644;
+  // Each byte is hashed once when RECORD's sha256 is also the new RECORD's
+  // hash (everything but scripts, whose first line may change).
+  bool reuse = p.row->algorithm == "sha256" && p.scheme != Scheme::kScripts;
+  OutFile out;
+  if (Status s = out.Open(temp_->path() + "/" + p.dest, mode, !reuse); !s.ok()) return s;
+  if (Status s = Emit(p, [&out](std::string_view b) { return out.Write(b); }); !s.ok()) return s;
+  if (Status s = out.Close(); !s.ok()) return s;
+  written_.emplace_back(RecordPathFor(p.dest),
+                        RecordHash("sha256", reuse ? p.row->digest : out.Finish()), out.size());
   report_.bytes += out.size();
   return Status::Ok();
 }
@@ -654,7 +674,7 @@ Status Installer::WriteRecord() {
   return out.Close();
 }
 
-Result<InstallReport> Installer::Run(int fd) {
+Status Installer::Prepare(int fd) {
   auto filename = spec::WheelFilename::Parse(wheel_);
   if (!filename.ok()) {
     close(fd);
@@ -678,8 +698,117 @@ Result<InstallReport> Installer::Run(int fd) {
   zip_ = std::move(zip).value();
   for (auto step : {&Installer::CheckMembers, &Installer::FindDistInfo, &Installer::ReadMetadata,
                     &Installer::Plan}) {
-    if (Status s = (this->*step)(); !s.ok()) return s.error();
+    if (Status s = (this->*step)(); !s.ok()) return s;
   }
+  return Status::Ok();
+}
+
+Result<InstallReport> Installer::RunToSink(int fd, LayerSink& sink) {
+  if (Status s = Prepare(fd); !s.ok()) return s.error();
+  // Everything the layer holds, with its final size and hash, before the
+  // first byte goes out: the entries must come in path order, and RECORD
+  // (which lists them all) sorts before most of them.
+  struct Out {
+    const Planned* planned = nullptr;  // an archive member, else `content`
+    std::string content;
+    bool executable = false;
+    uint64_t size = 0;
+  };
+  std::map<std::string, Out> files;
+  for (const Planned& p : plan_) {
+    Out out;
+    out.planned = &p;
+    out.executable = p.scheme == Scheme::kScripts || (p.member->unix_mode() & 0111) != 0;
+    std::string hash;
+    if (p.row->algorithm == "sha256" && p.scheme != Scheme::kScripts) {
+      // Checked against the bytes as they stream out below.
+      hash = RecordHash("sha256", p.row->digest);
+      out.size = p.member->uncompressed_size;
+    } else {
+      // A rewritten script, or another hash algorithm: the new sha256 needs
+      // a first pass over the member.
+      Hasher h("sha256");
+      uint64_t size = 0;
+      Status s = Emit(p, [&](std::string_view b) {
+        h.Update(b);
+        size += b.size();
+        return Status::Ok();
+      });
+      if (!s.ok()) return s.error();
+      hash = RecordHash("sha256", h.Finish());
+      out.size = size;
+    }
+    written_.emplace_back(RecordPathFor(p.dest), hash, out.size);
+    report_.bytes += out.size;
+    files.emplace(p.dest, std::move(out));
+  }
+  auto generated = [&](const std::string& dest, std::string content, bool executable) {
+    Hasher h("sha256");
+    h.Update(content);
+    written_.emplace_back(RecordPathFor(dest), RecordHash("sha256", h.Finish()), content.size());
+    report_.bytes += content.size();
+    Out out;
+    out.executable = executable;
+    out.size = content.size();
+    out.content = std::move(content);
+    files.emplace(dest, std::move(out));
+  };
+  for (const EntryPoint& ep : entry_points_)
+    generated("bin/" + ep.name, Launcher(ep, shebang_), true);
+  generated("site-packages/" + dist_info_ + "/INSTALLER", kInstaller, false);
+  std::string record;
+  std::sort(written_.begin(), written_.end());
+  for (const auto& [path, hash, size] : written_) {
+    record += RecordLine(path, hash, std::to_string(size));
+  }
+  record += RecordLine(dist_info_ + "/RECORD", "", "");
+  report_.files = written_.size() + 1;
+  report_.bytes += record.size();
+  Out record_out;
+  record_out.size = record.size();
+  record_out.content = std::move(record);
+  files.emplace("site-packages/" + dist_info_ + "/RECORD", std::move(record_out));
+
+  // Folders and files in byte order of their paths (a folder before what
+  // it holds), as env::PackDirectory lays out a folder.
+  std::vector<std::pair<std::string, const Out*>> entries;
+  std::unordered_set<std::string> folders;
+  for (const auto& [path, out] : files) {
+    entries.emplace_back(path, &out);
+    for (size_t slash = path.find('/'); slash != std::string::npos;
+         slash = path.find('/', slash + 1)) {
+      if (folders.insert(path.substr(0, slash)).second) {
+        entries.emplace_back(path.substr(0, slash), nullptr);
+      }
+    }
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& entry : entries) {
+    const std::string& path = entry.first;
+    const Out* out = entry.second;
+    if (out == nullptr) {
+      if (Status s = sink.AddFolder(path); !s.ok()) return s.error();
+      continue;
+    }
+    if (Status s = sink.BeginFile(path, out->executable, out->size); !s.ok()) return s.error();
+    uint64_t sent = 0;
+    auto write = [&](std::string_view b) -> Status {
+      sent += b.size();
+      if (sent > out->size) return Fail("entry for " + Quote(path) + " grew while it was read");
+      return sink.Write(b);
+    };
+    Status s = out->planned != nullptr ? Emit(*out->planned, write) : write(out->content);
+    if (!s.ok()) return s.error();
+    if (sent != out->size) return Fail("entry for " + Quote(path) + " shrank while it was read");
+    if (Status e = sink.EndFile(); !e.ok()) return e.error();
+  }
+  report_.dist_info = dist_info_;
+  return report_;
+}
+
+Result<InstallReport> Installer::Run(int fd) {
+  if (Status s = Prepare(fd); !s.ok()) return s.error();
   struct stat st {};
   if (lstat(out_dir_.c_str(), &st) == 0) {
     return Fail("the output folder " + Quote(out_dir_) + " already exists");
@@ -756,6 +885,20 @@ Result<InstallReport> InstallWheelFd(int fd, const std::string& wheel_filename,
   Installer installer(base, name, version, options, out);
   auto report = installer.Run(fd);
   // Disk errors (from the file helpers) get the wheel's name too.
+  const std::string prefix = "cannot install " + Quote(base) + ": ";
+  if (!report.ok() && !StartsWith(report.error().message(), prefix)) {
+    return Error(prefix + report.error().message(), report.error().kind());
+  }
+  return report;
+}
+
+Result<InstallReport> InstallWheelToSink(int fd, const std::string& wheel_filename,
+                                         const spec::PackageName& name,
+                                         const spec::Version& version,
+                                         const InstallOptions& options, LayerSink& sink) {
+  std::string base = wheel_filename.substr(wheel_filename.rfind('/') + 1);
+  Installer installer(base, name, version, options, "");
+  auto report = installer.RunToSink(fd, sink);
   const std::string prefix = "cannot install " + Quote(base) + ": ";
   if (!report.ok() && !StartsWith(report.error().message(), prefix)) {
     return Error(prefix + report.error().message(), report.error().kind());

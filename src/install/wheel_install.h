@@ -30,6 +30,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -78,6 +79,31 @@ Result<InstallReport> InstallWheel(const std::string& wheel_path, const spec::Pa
 Result<InstallReport> InstallWheelFd(int fd, const std::string& wheel_filename,
                                      const spec::PackageName& name, const spec::Version& version,
                                      const InstallOptions& options, const std::string& out_dir);
+
+// Where InstallWheelToSink writes the layer: straight into an archive
+// (env/layer_archive.h), with no folder on disk. Entries arrive sorted by
+// path (byte order; paths relative to the layer root, such as
+// "site-packages/demo/__init__.py"), every folder that holds a file as its
+// own entry ("site-packages/demo") before the entries below it -- the order
+// env::PackDirectory gives a folder, so both make the same archive.
+class LayerSink {
+ public:
+  virtual ~LayerSink() = default;
+  virtual Status AddFolder(const std::string& path) = 0;
+  // A file of exactly `size` bytes, given by the Write calls that follow.
+  virtual Status BeginFile(const std::string& path, bool executable, uint64_t size) = 0;
+  virtual Status Write(std::string_view bytes) = 0;
+  virtual Status EndFile() = 0;
+};
+
+// InstallWheelFd into `sink` instead of a folder: the same checks, layout,
+// RECORD and INSTALLER, the same errors. Everything but the hashes is checked
+// before the first entry goes out; a hash that does not match RECORD fails
+// the install midway, so on any error the caller discards what the sink got.
+Result<InstallReport> InstallWheelToSink(int fd, const std::string& wheel_filename,
+                                         const spec::PackageName& name,
+                                         const spec::Version& version,
+                                         const InstallOptions& options, LayerSink& sink);
 
 // Checks one archive entry name against the path rules above; returns the
 // rule it breaks ("" when safe). Exposed for tests and the fuzz target.

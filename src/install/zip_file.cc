@@ -1,13 +1,15 @@
 #include "install/zip_file.h"
 
 #include <fcntl.h>
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "base/strings.h"
 
@@ -79,14 +81,20 @@ Status ApplyZip64(std::string_view extra, ZipMember& m, bool size_max, bool csiz
   return Status::Ok();
 }
 
-// Closes a zlib inflate stream on every path.
-struct Inflater {
-  z_stream z{};
-  bool live = false;
-  ~Inflater() {
-    if (live) inflateEnd(&z);
-  }
-};
+// ISA-L's inflater (libisal): the same deflate, about 1.5x zlib's speed.
+// Its state is large (tables), so each thread keeps one.
+inflate_state& InflateState() {
+  thread_local std::unique_ptr<inflate_state> state = std::make_unique<inflate_state>();
+  return *state;
+}
+
+// Per-thread I/O buffers of kChunk bytes (allocated once, never zeroed):
+// a wheel has thousands of small members.
+char* Buffer(int which) {
+  thread_local std::unique_ptr<char[]> buffers[2];
+  if (!buffers[which]) buffers[which].reset(new char[kChunk]);
+  return buffers[which].get();
+}
 
 }  // namespace
 
@@ -235,14 +243,15 @@ Status ZipFile::Stream(const ZipMember& m, const ChunkSink& sink) const {
   if (local_name != m.name) {
     return Bad(what + ": the local header names it " + Quote(local_name));
   }
-  std::string in(static_cast<size_t>(std::min<uint64_t>(kChunk, m.compressed_size)), '\0');
+  char* const in = Buffer(0);
+  const size_t in_size = kChunk;
   uint64_t offset = data_start;
   uint64_t remaining = m.compressed_size;
   uint64_t produced = 0;
-  uLong crc = crc32(0L, Z_NULL, 0);
+  uint32_t crc = 0;
   auto emit = [&](const char* data, size_t n) -> Status {
     produced += n;
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(n));
+    crc = crc32_gzip_refl(crc, reinterpret_cast<const uint8_t*>(data), n);
     return sink(std::string_view(data, n));
   };
   if (m.method == 0) {
@@ -250,48 +259,46 @@ Status ZipFile::Stream(const ZipMember& m, const ChunkSink& sink) const {
       return Bad(what + ": a stored member whose sizes differ");
     }
     while (remaining > 0) {
-      size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), remaining));
-      if (Status s = ReadAt(offset, n, in.data()); !s.ok()) return s;
+      size_t n = static_cast<size_t>(std::min<uint64_t>(in_size, remaining));
+      if (Status s = ReadAt(offset, n, in); !s.ok()) return s;
       offset += n;
       remaining -= n;
-      if (Status s = emit(in.data(), n); !s.ok()) return s;
+      if (Status s = emit(in, n); !s.ok()) return s;
     }
   } else if (m.method == 8) {
-    Inflater inf;
-    if (inflateInit2(&inf.z, -MAX_WBITS) != Z_OK) return Bad(what + ": zlib init failed");
-    inf.live = true;
-    std::string out(kChunk, '\0');
-    bool ended = false;
-    while (!ended) {
-      if (inf.z.avail_in == 0 && remaining > 0) {
-        size_t n = static_cast<size_t>(std::min<uint64_t>(in.size(), remaining));
-        if (Status s = ReadAt(offset, n, in.data()); !s.ok()) return s;
+    inflate_state& st = InflateState();
+    isal_inflate_init(&st);
+    st.crc_flag = ISAL_DEFLATE;
+    char* const out = Buffer(1);
+    while (st.block_state != ISAL_BLOCK_FINISH) {
+      if (st.avail_in == 0 && remaining > 0) {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(in_size, remaining));
+        if (Status s = ReadAt(offset, n, in); !s.ok()) return s;
         offset += n;
         remaining -= n;
-        inf.z.next_in = reinterpret_cast<Bytef*>(in.data());
-        inf.z.avail_in = static_cast<uInt>(n);
+        st.next_in = reinterpret_cast<uint8_t*>(in);
+        st.avail_in = static_cast<uint32_t>(n);
       }
       // Never let inflate produce more than the recorded size plus one byte:
-      // the extra byte is how an overlong stream is detected.
+      // the extra byte is how an overlong stream shows.
       uint64_t room = m.uncompressed_size - produced + 1;
-      size_t cap = static_cast<size_t>(std::min<uint64_t>(out.size(), room));
-      inf.z.next_out = reinterpret_cast<Bytef*>(out.data());
-      inf.z.avail_out = static_cast<uInt>(cap);
-      int rc = inflate(&inf.z, Z_NO_FLUSH);
-      size_t got = cap - inf.z.avail_out;
+      size_t cap = static_cast<size_t>(std::min<uint64_t>(kChunk, room));
+      st.next_out = reinterpret_cast<uint8_t*>(out);
+      st.avail_out = static_cast<uint32_t>(cap);
+      const bool had_input = st.avail_in > 0;
+      int rc = isal_inflate(&st);
+      size_t got = cap - st.avail_out;
       if (produced + got > m.uncompressed_size) {
         return Bad(what + ": inflates to more than its recorded size of " +
                    std::to_string(m.uncompressed_size) + " bytes");
       }
-      if (rc == Z_STREAM_END) {
-        ended = true;
-      } else if (rc == Z_BUF_ERROR && got == 0) {
-        return Bad(what + ": the deflate stream ends early (truncated?)");
-      } else if (rc != Z_OK) {
-        return Bad(what + ": corrupt deflate data");
-      }
+      if (rc < 0) return Bad(what + ": corrupt deflate data");
       if (got > 0) {
-        if (Status s = emit(out.data(), got); !s.ok()) return s;
+        if (Status s = emit(out, got); !s.ok()) return s;
+      }
+      if (st.block_state != ISAL_BLOCK_FINISH && got == 0 && remaining == 0 &&
+          (st.avail_in == 0 || !had_input)) {
+        return Bad(what + ": the deflate stream ends early (truncated?)");
       }
     }
   } else {
@@ -302,7 +309,7 @@ Status ZipFile::Stream(const ZipMember& m, const ChunkSink& sink) const {
     return Bad(what + ": inflates to " + std::to_string(produced) + " bytes, not the recorded " +
                std::to_string(m.uncompressed_size));
   }
-  if (static_cast<uint32_t>(crc) != m.crc32) return Bad(what + ": CRC-32 mismatch");
+  if (crc != m.crc32) return Bad(what + ": CRC-32 mismatch");
   return Status::Ok();
 }
 

@@ -109,7 +109,7 @@ def test_same_lock_same_environment_id_and_layers(locked):
     assert " 0 from the cache" in a.stderr and " 0 from the cache" in b.stderr
     # The second build into a warm cache installs nothing.
     c = run("build", lock, "-o", work / "c", "--cache-dir", work / "cache-a")
-    assert " 0 built, " in c.stderr and "0 wheels downloaded" in c.stderr, c.stderr
+    assert " 0 built, " in c.stderr and "0 files downloaded" in c.stderr, c.stderr
     assert (work / "c" / "manifest.json").read_bytes() == ma
 
 
@@ -131,6 +131,8 @@ def test_kill_9_during_a_build_then_again(locked):
             assert (out / "manifest.json").exists()
             shutil.rmtree(out)
     run("build", lock, "-o", out, "--cache-dir", cache)
+    # The killed builds' staging folders are gone too.
+    assert sorted(p.name for p in work.iterdir() if p.name.startswith("killed")) == ["killed"]
     run("build", lock, "-o", work / "reference", "--cache-dir", work / "cache-reference")
     assert (out / "manifest.json").read_bytes() == (work / "reference" / "manifest.json").read_bytes()
     # Every blob in the cache has the hash it is named by.
@@ -154,3 +156,71 @@ def test_a_wheel_that_does_not_match_its_lock_is_refused(locked, tmp_path):
     assert f"sha256 mismatch: expected {'0' * 64}, got {good}" in p.stderr
     assert not out.exists()
     assert [x.name for x in tmp_path.iterdir() if x.name.startswith("env")] == []
+
+
+BED_APP_SETUP = """\
+from setuptools import setup
+setup(name="bed-app", version="0.3", packages=["bed_app"], install_requires=["tomli"])
+"""
+BED_APP_MODULE = """\
+import tomli
+def answer():
+    return tomli.loads('x = 42')['x']
+"""
+
+
+@pytest.mark.skipif(PYTHON is None, reason="needs python3.11 on PATH (the target's interpreter)")
+def test_an_sdist_and_an_app_are_built_from_the_mirror(bed_env, tmp_path):
+    """tomli 2.2.1 is only an sdist on the mirror (flit_core backend, from the
+    mirror too); the app is a setup.py-only project (setuptools' legacy
+    backend, setuptools from the mirror). Both are built by python3.11 in an
+    isolated build environment and imported from the environment alone."""
+    cache = tmp_path / "cache"
+    lock = tmp_path / "pylock.toml"
+    run("lock", "tomli", "--index-url", bed_env["BED_PYPI_URL"], "--cache-dir", cache,
+        "-o", lock, *TARGET)
+    tomli_pkg = tomllib.loads(lock.read_text())["packages"][0]
+    assert "sdist" in tomli_pkg and "wheels" not in tomli_pkg, tomli_pkg
+    app = tmp_path / "app"
+    (app / "bed_app").mkdir(parents=True)
+    (app / "setup.py").write_text(BED_APP_SETUP)
+    (app / "bed_app" / "__init__.py").write_text(BED_APP_MODULE)
+
+    out = tmp_path / "env"
+    p = run("build", lock, "--app", app, "-o", out, "--format", "dir", "--cache-dir", cache,
+            "--build-python", PYTHON)
+    lines = p.stderr.splitlines()
+    assert lines[0].startswith("Building tomli 2.2.1 from tomli-2.2.1.tar.gz with CPython 3.11."), lines
+    assert lines[1].startswith(f"Building the application {app} with CPython 3.11."), lines
+    assert lines[-1].endswith(", 1 of 1 sdist built, application bed-app 0.3"), lines
+    manifest = json.loads((out / "manifest.json").read_text())
+    layers = {layer["package"]: layer for layer in manifest["layers"]}
+    assert layers["tomli"]["sdist"] == "tomli-2.2.1.tar.gz"
+    assert layers["tomli"]["wheel"] == "tomli-2.2.1-py3-none-any.whl"
+    assert manifest["application"]["name"] == "bed-app"
+    assert manifest["application"]["wheel"] == "bed_app-0.3-py3-none-any.whl"
+    assert manifest["application"]["layer"] == layers["bed-app"]["sha256"]
+
+    site = out / "env" / "site-packages"
+    probe = f"""
+import sys, json, importlib.metadata as md
+sys.path[:] = [{str(site)!r}] + [p for p in sys.path if 'site-packages' not in p and 'dist-packages' not in p]
+import bed_app, tomli
+print(json.dumps({{"answer": bed_app.answer(), "files": [bed_app.__file__, tomli.__file__],
+                   "versions": {{n: md.version(n) for n in ("tomli", "bed-app")}}}}))
+"""
+    r = subprocess.run([PYTHON, "-S", "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert got["answer"] == 42
+    assert all(f.startswith(str(site)) for f in got["files"]), got
+    assert got["versions"] == {"tomli": "2.2.1", "bed-app": "0.3"}
+
+    # Again: tomli's wheel comes from the built-wheel cache; the app is
+    # rebuilt, byte for byte the same (SOURCE_DATE_EPOCH), so the same id.
+    p = run("build", lock, "--app", app, "-o", out, "--cache-dir", cache, "--build-python", PYTHON)
+    assert ", 0 of 1 sdist built, application bed-app 0.3" in p.stderr, p.stderr
+    assert json.loads((out / "manifest.json").read_text())["env_id"] == manifest["env_id"]
+    (app / "bed_app" / "__init__.py").write_text(BED_APP_MODULE + "VERSION = 2\n")
+    run("build", lock, "--app", app, "-o", out, "--cache-dir", cache, "--build-python", PYTHON)
+    assert json.loads((out / "manifest.json").read_text())["env_id"] != manifest["env_id"]
