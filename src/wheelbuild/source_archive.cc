@@ -24,6 +24,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// libarchive's last error text; it may have none (a NULL pointer).
+std::string ErrorText(archive* a) {
+  const char* text = archive_error_string(a);
+  return text != nullptr ? text : "unreadable data";
+}
+
 constexpr size_t kChunk = 256 << 10;
 
 struct ArchiveDeleter {
@@ -197,7 +203,7 @@ Status Unpacker::WriteFile(archive* a, const std::string& path, mode_t mode) {
     la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
     if (n == 0) break;
     if (n < 0) {
-      return Fail("entry " + Quote(path) + ": " + archive_error_string(a), ErrorKind::kIo);
+      return Fail("entry " + Quote(path) + ": " + ErrorText(a), ErrorKind::kIo);
     }
     if (Status s = Charge(static_cast<uint64_t>(n)); !s.ok()) return s;
     size_t done = 0;
@@ -383,15 +389,14 @@ Result<UnpackedSource> Unpacker::Run() {
   archive_read_support_format_gnutar(a.get());
   archive_read_support_format_zip(a.get());
   if (archive_read_open_filename(a.get(), archive_path_.c_str(), kChunk) != ARCHIVE_OK) {
-    return Fail(std::string("not a tar or zip archive: ") + archive_error_string(a.get()),
-                ErrorKind::kIo);
+    return Fail("not a tar or zip archive: " + ErrorText(a.get()), ErrorKind::kIo);
   }
   for (;;) {
     archive_entry* e = nullptr;
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
     if (r < ARCHIVE_WARN) {
-      return Fail(std::string("invalid archive: ") + archive_error_string(a.get()), ErrorKind::kIo);
+      return Fail("invalid archive: " + ErrorText(a.get()), ErrorKind::kIo);
     }
     const char* raw_name = archive_entry_pathname(e);
     if (raw_name == nullptr) return Fail("an entry has no name");

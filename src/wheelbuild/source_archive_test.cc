@@ -258,6 +258,23 @@ TEST_F(SourceArchiveTest, RefusesTruncatedAndForeignArchives) {
   EXPECT_FALSE(fs::exists(dir_ / "out"));
 }
 
+// Found by source_archive_fuzz: a zip header libarchive rejects without an
+// error text (archive_error_string() is NULL).
+TEST_F(SourceArchiveTest, RefusesAHeaderLibarchiveGivesNoErrorTextFor) {
+  const std::string crash(
+      "\x50\x4b\x03\x04\x14\x00\x00\x00\x00\x00\x1d\x75\x84\x5d\x96\x92"
+      "\x1a\x0e\x05\x00\x00\x00\x05\x00\x00\x00\x11\x00\x00\x00\x64\x65"
+      "\x6d\x6f\x2d\x31\x2e\x30\x64\x65\x6d\x6f\x2d\x31\x2e\x30\x2f\x73"
+      "\x64\x65\x6d\x6f\x2d\x31\x2e\x30\x2f\x73\x65\x74\x75\x70\x2e\x01"
+      "\x00\x01\x00\x3f\x00\x00\x00\x34\x00\x00\x00\x00\x00",
+      77);
+  auto r = Unpack(crash);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message().rfind("cannot unpack 'demo-1.0.tar.gz': ", 0), 0u)
+      << r.error().message();
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
 TEST_F(SourceArchiveTest, RefusesAnExistingOutputFolder) {
   fs::create_directories(dir_ / "out");
   std::ofstream(dir_ / "out" / "keep") << "keep";
