@@ -43,6 +43,9 @@ std::function<int()> SetupCheck(CLI::App* app);
 std::function<int()> SetupLock(CLI::App* app);
 std::function<int()> SetupCache(CLI::App* app);
 std::function<int()> SetupBuild(CLI::App* app);
+std::function<int()> SetupSubmit(CLI::App* app);
+std::function<int()> SetupSparkConf(CLI::App* app);
+std::function<int()> SetupPythonPackage(CLI::App* app);
 
 // Adds the target options (--python, --implementation, --platform, --abi,
 // --target) to any command that resolves or installs for a target; pass the

@@ -36,6 +36,12 @@ const std::vector<Command>& Commands() {
       {"lock", "Resolve requirements for the target and write a PEP 751 pylock.toml", SetupLock},
       {"build", "Fetch, verify and install a lock's wheels into an environment folder", SetupBuild},
       {"cache", "Show or clean the download cache (dir, info, clean)", SetupCache},
+      {"submit", "Run spark-submit with an environment active on the driver and the executors",
+       SetupSubmit},
+      {"spark-conf", "Print the Spark settings that activate an environment (for your launcher)",
+       SetupSparkConf},
+      {"python-package", "Write the Python package (sparkenv.activate) and activate_env.py",
+       SetupPythonPackage},
   };
   return commands;
 }
