@@ -4,11 +4,15 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
+#include "store/backend.h"
 
 namespace sparkenv::spec {
 struct TargetOptions;
@@ -43,6 +47,13 @@ std::function<int()> SetupCheck(CLI::App* app);
 std::function<int()> SetupLock(CLI::App* app);
 std::function<int()> SetupCache(CLI::App* app);
 std::function<int()> SetupBuild(CLI::App* app);
+std::function<int()> SetupPush(CLI::App* app);
+std::function<int()> SetupLs(CLI::App* app);
+std::function<int()> SetupShow(CLI::App* app);
+std::function<int()> SetupDiff(CLI::App* app);
+std::function<int()> SetupPull(CLI::App* app);
+std::function<int()> SetupRm(CLI::App* app);
+std::function<int()> SetupGc(CLI::App* app);
 std::function<int()> SetupSubmit(CLI::App* app);
 std::function<int()> SetupSparkConf(CLI::App* app);
 std::function<int()> SetupPythonPackage(CLI::App* app);
@@ -51,5 +62,30 @@ std::function<int()> SetupPythonPackage(CLI::App* app);
 // --target) to any command that resolves or installs for a target; pass the
 // filled options to spec::Target::FromOptions. Defined in target.cc.
 void AddTargetOptions(CLI::App* app, spec::TargetOptions* options);
+
+// The options of every command that reads or writes a store (defined in
+// store_options.cc): --endpoint (S3-compatible servers) and, with
+// `transfers`, -j/--jobs.
+struct StoreOptions {
+  std::string endpoint;
+  int jobs = 8;
+  store::OpenOptions ToOpenOptions() const;
+};
+void AddStoreOptions(CLI::App* app, StoreOptions* options, bool transfers);
+// Opens the store at `url` (store/open.h).
+Result<std::unique_ptr<store::Backend>> OpenStore(std::string_view url,
+                                                  const StoreOptions& options);
+
+// Output helpers shared by the store commands (store_options.cc).
+// "2025-06-01 10:22:03" (UTC) for Unix milliseconds.
+std::string FormatUtc(int64_t unix_ms);
+// Binary units: "812 B", "1.5 MiB" (fetch::FormatBytes).
+std::string Bytes(uint64_t bytes);
+// "1 blob" / "2 blobs".
+std::string Count(uint64_t n, std::string_view singular, std::string_view plural);
+// Left-aligned columns, two spaces apart; the last column is not padded.
+std::string Table(const std::vector<std::vector<std::string>>& rows);
+// Prints "sparkenv: warning: <message>" to stderr.
+void Warn(const std::string& message);
 
 }  // namespace sparkenv::cli

@@ -35,6 +35,13 @@ const std::vector<Command>& Commands() {
        SetupCheck},
       {"lock", "Resolve requirements for the target and write a PEP 751 pylock.toml", SetupLock},
       {"build", "Fetch, verify and install a lock's wheels into an environment folder", SetupBuild},
+      {"push", "Publish an environment to a store (only what the store lacks)", SetupPush},
+      {"ls", "List a store's tags and environments", SetupLs},
+      {"show", "Show an environment's target, packages and sizes", SetupShow},
+      {"diff", "Compare two environments package by package", SetupDiff},
+      {"pull", "Copy an environment from a store into a local folder", SetupPull},
+      {"rm", "Remove a tag or an environment from a store", SetupRm},
+      {"gc", "Remove unreferenced blobs and stale temporary objects from a store", SetupGc},
       {"cache", "Show or clean the download cache (dir, info, clean)", SetupCache},
       {"submit", "Run spark-submit with an environment active on the driver and the executors",
        SetupSubmit},
@@ -64,7 +71,8 @@ int Main(int argc, char** argv) {
   help->callback([&] {
     action = [&]() {
       if (help_topic.empty()) {
-        std::cout << app.help();
+        // Not app.help(): it forwards to the selected subcommand, "help".
+        std::cout << app.get_formatter()->make_help(&app, "sparkenv", CLI::AppFormatMode::Normal);
         return kExitOk;
       }
       for (const Command& command : Commands()) {

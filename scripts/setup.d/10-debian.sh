@@ -7,7 +7,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libsimdjson-dev libtomlplusplus-dev libcli11-dev libfmt-dev
-  libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libssl-dev
+  libcurl4-openssl-dev libarchive-dev zlib1g-dev libzstd-dev libssl-dev libexpat1-dev
   openjdk-17-jdk-headless maven
   python3-venv curl unzip procps psmisc bc
 )

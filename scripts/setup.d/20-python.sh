@@ -1,6 +1,6 @@
 # The Python tools the tests use, in one venv under the cache folder.
 # `packaging` is the reference implementation the differential tests compare
-# against: the latest release, upgraded when a newer one exists.
+# against: pinned in requirements-dev.txt to the newest release we checked.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 

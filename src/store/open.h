@@ -15,14 +15,14 @@
 
 namespace sparkenv::store {
 
-// file://, a plain path, hdfs://, webhdfs://, httpfs://, s3://, s3a://.
+// file://, a plain path, hdfs://, webhdfs://, swebhdfs://, httpfs://, s3://, s3a://.
 Result<std::unique_ptr<Backend>> OpenBackend(std::string_view url, const OpenOptions& options);
 
 // file:///abs/path, /abs/path or a relative path (made absolute).
 Result<std::unique_ptr<Backend>> OpenFileBackend(std::string_view url, const OpenOptions& options);
 // s3://bucket[/prefix], s3a://bucket[/prefix] (s3_backend.cc).
 Result<std::unique_ptr<Backend>> OpenS3Backend(std::string_view url, const OpenOptions& options);
-// hdfs://, webhdfs://, httpfs:// (webhdfs_backend.cc).
+// hdfs://, webhdfs://, swebhdfs://, httpfs:// (webhdfs_backend.cc).
 Result<std::unique_ptr<Backend>> OpenWebHdfsBackend(std::string_view url,
                                                     const OpenOptions& options);
 

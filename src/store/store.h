@@ -18,6 +18,7 @@
 #include "base/result.h"
 #include "env/manifest.h"
 #include "store/backend.h"
+#include "store/layout.h"
 
 namespace sparkenv::store {
 
@@ -52,7 +53,57 @@ struct ResolvedEnv {
 
 // Resolves `ref`: reads the tag (kTag), finds the manifest, validates it
 // (env::FromJson; its env_id must be the one asked for). Does not check
-// that the blobs exist.
+// that the blobs exist. For a store, errors are kNotFound for a missing
+// store, tag or environment (the message lists the tags the name has, or
+// names the store), kInvalidInput for an ambiguous id prefix or anything
+// invalid read from the store.
 Result<ResolvedEnv> ResolveEnv(const EnvRef& ref, const OpenOptions& options);
+
+// ResolveEnv for a kTag or kId reference on an opened backend (the
+// reference's store_url is only used in messages).
+Result<ResolvedEnv> ResolveEnvIn(Backend& backend, const EnvRef& ref);
+
+// Fails unless the backend's root holds a store this sparkenv reads:
+//   no sparkenv store at 'URL' (it has no sparkenv-store.json)   (kNotFound)
+// or the marker's errors (layout.h CheckMarker).
+Status RequireStore(Backend& backend);
+
+// Reads envs/<env_id>.json and validates it: env::FromJson, its env_id is
+// `env_id`, and every text field is printable ASCII (a store's text reaches
+// terminals). `bytes`, when given, receives the bytes as stored.
+// A missing manifest is kNotFound.
+Result<env::Manifest> ReadManifest(Backend& backend, std::string_view env_id,
+                                   std::string* bytes = nullptr);
+
+// An environment's manifest in a store, as listed.
+struct EnvEntry {
+  std::string env_id;
+  uint64_t manifest_size = 0;
+  int64_t mtime_ms = 0;  // when it was pushed (last written)
+};
+// The environments in the store, sorted by id: keys envs/<64 hex>.json;
+// other keys under envs/ are ignored (and counted in `ignored`).
+Result<std::vector<EnvEntry>> ListEnvs(Backend& backend, size_t* ignored = nullptr);
+
+// A tag in a store, as listed.
+struct TagEntry {
+  TagName tag;
+  int64_t mtime_ms = 0;
+};
+// The tags in the store (of `name` only, when given), sorted: keys
+// tags/<name>/<tag>.json with valid names; other keys under tags/ are
+// ignored (and counted in `ignored`).
+Result<std::vector<TagEntry>> ListTags(Backend& backend, std::string_view name = {},
+                                       size_t* ignored = nullptr);
+
+// The full id of the one environment whose id starts with `prefix` (a full
+// id is checked to exist). kNotFound when none does; kInvalidInput when
+// several do:
+//   environment id 3f2a is ambiguous in store 'URL': it starts 3f2a..., 3f2a...; give more digits
+Result<std::string> FindEnvId(Backend& backend, std::string_view prefix);
+
+// Reads and validates tags/<name>/<tag>.json (TagFromJson); nullopt when
+// the tag does not exist.
+Result<std::optional<TagRecord>> ReadTag(Backend& backend, const TagName& tag);
 
 }  // namespace sparkenv::store

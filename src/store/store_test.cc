@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "store/open.h"
+
 namespace sparkenv::store {
 namespace {
 
@@ -52,6 +54,22 @@ TEST(ParseEnvRefTest, BadReferencesNameTheRule) {
     EXPECT_EQ(r.error().message(), c.message);
     EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidInput);
   }
+}
+
+TEST(OpenBackendTest, AStoreUrlNeverCarriesAPassword) {
+  for (const char* url : {"s3://AKIA:secret@bucket/envs", "hdfs://alice:secret@nn:9870/envs",
+                          "file://u:secret@host/x"}) {
+    auto b = OpenBackend(url, OpenOptions{});
+    ASSERT_FALSE(b.ok()) << url;
+    EXPECT_EQ(b.error().message().find("secret"), std::string::npos) << b.error().message();
+    EXPECT_NE(b.error().message().find(":***@"), std::string::npos) << b.error().message();
+    EXPECT_EQ(b.error().kind(), ErrorKind::kInvalidInput);
+  }
+  auto r = ParseEnvRef("s3://AKIA:secret@bucket/envs@0123");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "invalid environment reference 's3://AKIA:***@bucket/envs@0123': an environment id is "
+            "8 to 64 lowercase hex digits");
 }
 
 TEST(ValidNameTest, Rules) {

@@ -3,7 +3,7 @@
 tests/tools/pylock_sample builds a realistic lock model (numpy, pandas and
 their dependencies, an sdist-only pyspark) and writes it with sparkenv's
 writer; `--json` prints the same model through an independent path. Here
-packaging.pylock (packaging 26.3) reads and validates the TOML, and every field
+packaging.pylock (the pinned packaging, 26.4) reads and validates the TOML, and every field
 it reads back must equal the model.
 """
 import json

@@ -1,6 +1,6 @@
 """Differential test: `sparkenv target show --json` against packaging.tags.
 
-For each CPython version and platform, packaging (the venv's, 26.3) computes
+For each CPython version and platform, packaging (the venv's, pinned in requirements-dev.txt) computes
 the tags of such an interpreter with its own platform expansion, the host
 detection patched out:
 
@@ -9,13 +9,14 @@ detection patched out:
 - musllinux: packaging._musllinux.platform_tags(archs) with the musl version
   patched to the target's;
 - macOS: packaging.tags.mac_platforms(version, arch);
-- linux_<arch>: where packaging 26.3's _linux_platforms puts it (first).
+- linux_<arch>: where packaging 26.3+'s _linux_platforms puts it (first).
 
 Then the one deliberate difference (docs/targets.md, "linux_* wheels") is
 applied explicitly: sparkenv moves linux_<arch> after every portable platform.
 The tag lists must be equal, in the same order.
 """
 import json
+from pathlib import Path
 
 import pytest
 
@@ -31,12 +32,16 @@ PLATFORMS = [
 ]
 
 
-def test_reference_is_packaging_26_3():
-    assert packaging.__version__ == "26.3"
+def test_reference_is_the_pinned_packaging():
+    """The reference is the release pinned in requirements-dev.txt, not whatever pip found."""
+    req = Path(__file__).resolve().parents[2] / "scripts" / "setup.d" / "requirements-dev.txt"
+    pins = [line.split("==")[1].split()[0] for line in req.read_text().splitlines()
+            if line.startswith("packaging==")]
+    assert pins == [packaging.__version__]
 
 
 def packaging_platforms(platform, monkeypatch):
-    """The platform tags packaging 26.3 yields on a machine of `platform`."""
+    """The platform tags packaging yields on a machine of `platform`."""
     family, major, minor, arch = platform.split("_", 3)
     major, minor = int(major), int(minor)
     if family == "macosx":
@@ -54,7 +59,7 @@ def packaging_platforms(platform, monkeypatch):
         libc = list(_musllinux.platform_tags([arch]))
     else:
         raise AssertionError(f"unexpected platform {platform}")
-    # packaging 26.3 _linux_platforms: linux_<arch>, then manylinux, then musllinux.
+    # packaging (26.3 and 26.4) _linux_platforms: linux_<arch>, then manylinux, then musllinux.
     return [f"linux_{arch}"] + libc
 
 
@@ -161,9 +166,9 @@ def test_more_targets_match_packaging(run, python, abi_option, abi, platform, mo
 
 
 def test_debug_abi_matches_packaging(run, monkeypatch):
-    """A debug build: packaging's _cpython_abis gives [cp312d, cp312]."""
+    """A debug build: packaging's _cpython_abis gives [cp312d, cp312] (a generator since 26.4)."""
     monkeypatch.setattr(tags, "_get_config_var", lambda name, warn=False: 1 if name == "Py_DEBUG" else None)
-    abis = tags._cpython_abis((3, 12))
+    abis = list(tags._cpython_abis((3, 12)))
     assert abis == ["cp312d", "cp312"]
     proc = run("target", "show", "--python", "3.12", "--abi", "cp312d", "--platform", "linux_x86_64", "--json")
     assert proc.returncode == 0, proc.stderr

@@ -15,6 +15,9 @@
 //   nn.rpc nn.http dn.data dn.http dn.ipc
 //   rm rm.scheduler rm.tracker rm.admin rm.web          ports
 //   nm.memory.mb=4096 nm.vcores=4 format=false
+//   control=PORT       optional: a loopback-only HTTP port for fault tests
+//                      (POST /datanode/stop, /datanode/start,
+//                      /datanode/restart?down_ms=N; see docs/bed-hadoop.md)
 //
 // Prints "BED-HADOOP-READY <fs.defaultFS> yarn-work=<dir>" on stdout once both
 // clusters are up and the configuration is written. On SIGTERM/SIGINT stops YARN
@@ -25,6 +28,8 @@ import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
@@ -37,6 +42,9 @@ import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.yarn.conf.YarnConfiguration;
 import org.apache.hadoop.yarn.server.MiniYARNCluster;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 
 public class BedCluster {
   private static final String LOOPBACK = "127.0.0.1";
@@ -203,11 +211,110 @@ public class BedCluster {
     writeSite(new File(confDir, "yarn-site.xml"), ys);
 
     log("client configuration in " + confDir);
+    String control = opts.get("control");
+    if (control != null && !control.isEmpty()) {
+      startControl(dfs, Integer.parseInt(control));
+    }
     // The service script reads the YARN work folder (container logs) from this line.
     System.out.println("BED-HADOOP-READY " + defaultFs + " yarn-work="
         + yarn.getTestWorkDir().getAbsolutePath());
     System.out.flush();
     Thread.currentThread().join();  // until a signal stops the clusters
+  }
+
+  // The DataNode while it is stopped through the control port (null: running).
+  private static MiniDFSCluster.DataNodeProperties stoppedDataNode;
+
+  // A loopback-only HTTP port through which fault tests stop and start the
+  // DataNode (same ports, same storage) while the NameNode keeps running:
+  //   POST /datanode/stop                 stops it (200; 409 if already stopped)
+  //   POST /datanode/start                starts it again and waits until the
+  //                                       NameNode sees it (200; 409 if running)
+  //   POST /datanode/restart?down_ms=N    stop, wait N ms (default 0), start
+  // Each answers when done, with one line of text.
+  private static void startControl(MiniDFSCluster dfs, int port) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(LOOPBACK, port), 4);
+    server.createContext("/datanode/", exchange -> {
+      int code = 200;
+      String body;
+      try {
+        if (!"POST".equals(exchange.getRequestMethod())) {
+          code = 405;
+          body = "use POST";
+        } else {
+          String what = exchange.getRequestURI().getPath().substring("/datanode/".length());
+          long downMs = queryLong(exchange, "down_ms", 0);
+          synchronized (BedCluster.class) {
+            switch (what) {
+              case "stop":
+                if (stoppedDataNode != null) {
+                  code = 409;
+                  body = "the DataNode is already stopped";
+                } else {
+                  stoppedDataNode = dfs.stopDataNode(0);
+                  body = "stopped";
+                }
+                break;
+              case "start":
+                if (stoppedDataNode == null) {
+                  code = 409;
+                  body = "the DataNode is running";
+                } else {
+                  startDataNode(dfs);
+                  body = "started";
+                }
+                break;
+              case "restart":
+                if (stoppedDataNode == null) {
+                  stoppedDataNode = dfs.stopDataNode(0);
+                }
+                Thread.sleep(downMs);
+                startDataNode(dfs);
+                body = "restarted";
+                break;
+              default:
+                code = 404;
+                body = "unknown control " + what + ": expected stop, start or restart";
+            }
+          }
+          log("control: datanode " + what + ": " + code + " " + body);
+        }
+      } catch (Throwable t) {
+        code = 500;
+        body = "failed: " + t;
+        log("control: " + body);
+      }
+      byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(code, bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    });
+    server.start();
+    log("control port at http://" + LOOPBACK + ":" + port);
+  }
+
+  private static void startDataNode(MiniDFSCluster dfs) throws IOException {
+    // keepPort: the same data, HTTP and IPC ports, so WebHDFS clients and the
+    // NameNode find it where it was.
+    if (!dfs.restartDataNode(stoppedDataNode, true)) {
+      throw new IOException("MiniDFSCluster.restartDataNode returned false");
+    }
+    stoppedDataNode = null;
+    dfs.waitActive();
+  }
+
+  private static long queryLong(HttpExchange exchange, String key, long fallback) {
+    String query = exchange.getRequestURI().getQuery();
+    if (query == null) {
+      return fallback;
+    }
+    for (String kv : query.split("&")) {
+      if (kv.startsWith(key + "=")) {
+        return Long.parseLong(kv.substring(key.length() + 1));
+      }
+    }
+    return fallback;
   }
 
   // Runs action in a thread and waits at most seconds for it; on a timeout

@@ -41,6 +41,32 @@ def fs_shell(bed_env: dict, *args, input: bytes | None = None, check: bool = Tru
     return r
 
 
+def hadoop_java(bed_env: dict, main: str, *args, check: bool = True,
+                user: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    """Runs a Java main class (or a single-file .java program) on the bed's
+    Hadoop jars with HADOOP_CONF_DIR first on the classpath, as HDFS user
+    `user` (default: this OS user); stdout/stderr as bytes."""
+    _need(bed_env, "HADOOP_CONF_DIR", "BED_HADOOP_CLASSPATH")
+    java_home = bed_env.get("BED_JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    cp = f"{bed_env['HADOOP_CONF_DIR']}:{bed_env['BED_HADOOP_CLASSPATH']}/*"
+    cmd = [f"{java_home}/bin/java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+           f"-Dlog4j.configuration=file:{LOG4J}", "-cp", cp, main, *map(str, args)]
+    env = {k: v for k, v in os.environ.items() if k != "HADOOP_USER_NAME"}
+    if user:
+        env["HADOOP_USER_NAME"] = user
+    r = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
+    if check:
+        assert r.returncode == 0, (f"{main} {' '.join(map(str, args))} exited {r.returncode}:\n"
+                                   + r.stderr.decode(errors="replace")[-4000:])
+    return r
+
+
+def dfs_admin(bed_env: dict, *args, check: bool = True) -> subprocess.CompletedProcess:
+    """Runs Hadoop's `hdfs dfsadmin ARGS...` (DFSAdmin) as the bed user, the
+    HDFS superuser: -setSpaceQuota 1m PATH, -clrSpaceQuota PATH, ..."""
+    return hadoop_java(bed_env, "org.apache.hadoop.hdfs.tools.DFSAdmin", *args, check=check)
+
+
 def webhdfs(bed_env: dict, path: str) -> str:
     _need(bed_env, "BED_WEBHDFS_URL")
     assert path.startswith("/"), path

@@ -1,5 +1,5 @@
 """Issue 4 acceptance (b): a lock written by sparkenv is read and validated by
-packaging.pylock (packaging 26.3, the latest) and its wheels install with pip
+packaging.pylock (packaging 26.4, the latest, pinned) and its wheels install with pip
 into a matching interpreter.
 
 Real sets of the bed's mirror (tests/bed/mirror/sets/pandas.txt, datasci.txt)
