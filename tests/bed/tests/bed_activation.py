@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tomllib
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -67,14 +68,17 @@ def make_wheel(out_dir: Path) -> Path:
 
 def lock_and_build(bed_env, work: Path, requirements, target=TARGET_311):
     """Locks `requirements` (+ bedapp) for `target` and builds; returns
-    (environment folder, {package: version}, manifest)."""
+    (environment folder, {package: version}, manifest). The download and
+    layer caches are shared by every activation test (and kept), so only the
+    first build of a run installs anything."""
     wheels = work / "wheels"
     make_wheel(wheels)
     lock = work / "pylock.toml"
+    cache = DEV_CACHE / "bed-activation" / "sparkenv-cache"
     sparkenv("lock", *requirements, "--index-url", bed_env["BED_PYPI_URL"], "--find-links", wheels,
-             *target, "--cache-dir", work / "cache", "-o", lock)
+             *target, "--cache-dir", cache, "-o", lock)
     env = work / "env"
-    sparkenv("build", lock, "-o", env, "--cache-dir", work / "cache")
+    sparkenv("build", lock, "-o", env, "--cache-dir", cache)
     versions = {p["name"]: p["version"] for p in tomllib.loads(lock.read_text())["packages"]}
     manifest = json.loads((env / "manifest.json").read_text())
     return env, versions, manifest
@@ -158,6 +162,91 @@ def check_report(report, versions, manifest, *, python, executors=2, cluster=Tru
         assert len(ids) == executors and None not in ids, ids
     check_imports("the driver", report["driver"], versions, manifest)
     assert report["driver"]["value"] == 285
+
+
+def python_package(work: Path) -> Path:
+    """`sparkenv python-package -o work/pkg`: sparkenv.zip and activate_env.py."""
+    sparkenv("python-package", "-o", work / "pkg")
+    return work / "pkg"
+
+
+def spark_submit(spark, args, *, env=None, timeout=600, check=True):
+    """spark-submit ARGS with the bed's environment for `spark` (+ env)."""
+    p = subprocess.run([str(spark.home / "bin" / "spark-submit"), *map(str, args)],
+                       env=spark.env(env), capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert p.returncode == 0, (f"spark-submit exited {p.returncode}\n--- stdout\n"
+                                   f"{p.stdout[-3000:]}\n--- stderr\n{p.stderr[-8000:]}")
+    return p
+
+
+# ---- stores on the bed's HDFS and S3 ----
+
+def store_env(bed_env) -> dict:
+    """What sparkenv needs to reach the bed's stores (HADOOP_CONF_DIR, AWS_*)."""
+    keys = ("HADOOP_CONF_DIR", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+            "AWS_DEFAULT_REGION")
+    return {k: bed_env[k] for k in keys if k in bed_env}
+
+
+def push(bed_env, env_dir, kind, tag="app:test"):
+    """Pushes the build folder to a fresh store on the bed's HDFS or S3;
+    returns (environment reference, store URL, cleanup())."""
+    import requests
+    from bed_hadoop import hdfs_user, webhdfs
+    run = uuid.uuid4().hex[:12]
+    env = {**os.environ, **store_env(bed_env)}
+    if kind == "hdfs":
+        user = hdfs_user(bed_env)
+        path = f"/user/{user}/bed-tests/activation-{run}"
+        store = f"{bed_env['BED_HDFS_URL']}{path}/envs"
+
+        def cleanup():
+            requests.delete(webhdfs(bed_env, path), params={"op": "DELETE", "recursive": "true",
+                                                            "user.name": user}, timeout=60)
+    else:
+        import boto3
+        from botocore.config import Config
+        bucket, prefix = bed_env["BED_S3_BUCKET"], f"activation-{run}"
+        store = f"s3://{bucket}/{prefix}/envs"
+        client = boto3.client("s3", endpoint_url=bed_env["BED_S3_ENDPOINT"],
+                              aws_access_key_id=bed_env["AWS_ACCESS_KEY_ID"],
+                              aws_secret_access_key=bed_env["AWS_SECRET_ACCESS_KEY"],
+                              region_name="us-east-1",
+                              config=Config(signature_version="s3v4",
+                                            s3={"addressing_style": "path"}))
+
+        def cleanup():
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket,
+                                                                          Prefix=prefix + "/"):
+                for o in page.get("Contents", []):
+                    client.delete_object(Bucket=bucket, Key=o["Key"])
+    sparkenv("push", env_dir, store, "--tag", tag, env=env)
+    return f"{store}/{tag}", store, cleanup
+
+
+def s3a_jars(spark) -> str:
+    """hadoop-aws and the AWS SDK for this Spark's Hadoop client
+    (scripts/setup.d/40-bed-maven.sh), as a classpath."""
+    (api,) = sorted((spark.home / "jars").glob("hadoop-client-api-*.jar"))
+    version = api.name[len("hadoop-client-api-"):-len(".jar")]
+    folder = DEV_CACHE / "bed-jars" / f"s3a-hadoop-{version}"
+    assert (folder / ".pom.sha256").is_file(), f"no {folder}: run scripts/setup.d/40-bed-maven.sh"
+    return f"{folder}/*"
+
+
+def s3a_conf(bed_env, spark) -> dict:
+    """Spark settings that read s3a:// from the bed's S3 (s3proxy)."""
+    jars = s3a_jars(spark)
+    return {
+        "spark.driver.extraClassPath": jars, "spark.executor.extraClassPath": jars,
+        "spark.hadoop.fs.s3a.endpoint": bed_env["BED_S3_ENDPOINT"],
+        "spark.hadoop.fs.s3a.endpoint.region": bed_env.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+        "spark.hadoop.fs.s3a.connection.ssl.enabled": "false",
+        "spark.hadoop.fs.s3a.access.key": bed_env["AWS_ACCESS_KEY_ID"],
+        "spark.hadoop.fs.s3a.secret.key": bed_env["AWS_SECRET_ACCESS_KEY"],
+    }
 
 
 def spark_conf(extra=None) -> list:

@@ -1,21 +1,22 @@
 """`sparkenv submit` on the bed: one application -- UDFs using numpy and
 pandas, plus the user's own package (bedapp, a wheel in the lock) -- on
 local[2], the standalone cluster (client mode) and YARN (client and cluster
-mode), with Spark 4.3.0 and 3.5.9. The workers' own Python has OTHER versions
-of numpy and pandas and no bedapp: every executor (and the driver) must
-import the locked versions, from the environment's layers.
+mode), with Spark 4.3.0 and 3.5.9, the environment in a store on the bed's
+HDFS (and on its S3 for the standalone cluster). The workers' own Python has
+OTHER versions of numpy and pandas and no bedapp: every executor (and the
+driver) must import the locked versions, from the environment's layers.
 
-The environment is a local build folder (file:// layers, served by the
-driver or uploaded by spark-submit); store URLs (HDFS, S3) come with the
-stores (issue 6).
+On YARN a second application with the same environment downloads nothing:
+the layers are PUBLIC resources, localized once per node.
 """
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
-from bed_activation import (ENVREPORT, check_report, lock_and_build, other_python,
-                            python_versions, spark_conf, sparkenv)
+from bed_activation import (ENVREPORT, check_report, lock_and_build, other_python, push,
+                            python_versions, s3a_conf, spark_conf, sparkenv, store_env)
 from bed_hadoop import yarn_conf, yarn_env, yarn_spark
 from bed_spark import BedSpark, read_probe
 
@@ -23,6 +24,20 @@ from bed_spark import BedSpark, read_probe
 @pytest.fixture(scope="module")
 def built(bed_env, tmp_path_factory):
     return lock_and_build(bed_env, tmp_path_factory.mktemp("submit"), ["numpy", "pandas", "bedapp"])
+
+
+@pytest.fixture(scope="module")
+def stores(bed_env, built):
+    """The environment pushed to a fresh store on HDFS and on S3: {kind: reference}."""
+    env_dir, _, _ = built
+    refs, cleanups = {}, []
+    for kind in ("hdfs", "s3"):
+        ref, _, cleanup = push(bed_env, env_dir, kind)
+        refs[kind] = ref
+        cleanups.append(cleanup)
+    yield refs
+    for cleanup in cleanups:
+        cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -37,39 +52,44 @@ def workers_python(bed_env, built):
     return python
 
 
-def submit(spark, bed_env, env_dir, out, master, mode, python, cache, extra_conf=None,
+def submit(spark, bed_env, env_ref, out, master, mode, python, cache, extra_conf=None,
            extra_env=None):
     conf = {"spark.pyspark.python": str(python), "spark.pyspark.driver.python": str(python),
             **(extra_conf or {})}
     env = spark.env({"PYSPARK_PYTHON": str(python), "PYSPARK_DRIVER_PYTHON": str(python),
-                     **(extra_env or {})})
-    return sparkenv("submit", "--env", env_dir, "--cache-dir", cache, "--",
+                     **store_env(bed_env), **(extra_env or {})})
+    return sparkenv("submit", "--env", env_ref, "--cache-dir", cache, "--",
                     "--master", master, "--deploy-mode", mode, *spark_conf(conf),
                     ENVREPORT, out, 4, env=env, timeout=600)
 
 
-CASES = [("4", "local"), ("3.5", "local"), ("4", "standalone"), ("3.5", "standalone"),
-         ("4", "yarn-client"), ("4", "yarn-cluster"), ("3.5", "yarn-client"),
-         ("3.5", "yarn-cluster")]
-
-
-@pytest.mark.parametrize("line,where", CASES)
-def test_submit_imports_the_environment_everywhere(bed_env, built, workers_python, tmp_path, line,
-                                                   where):
-    env_dir, versions, manifest = built
-    out = tmp_path / "report.json"
+def run_on(bed_env, line, where, env_ref, python, out, cache):
+    """Runs envreport.py through sparkenv submit; returns (BedSpark, process)."""
     if where.startswith("yarn"):
         spark = yarn_spark(bed_env, line)
         mode = where.split("-")[1]
-        conf = {**yarn_conf(spark, mode), "spark.pyspark.python": str(workers_python),
-                "spark.pyspark.driver.python": str(workers_python)}
-        p = submit(spark, bed_env, env_dir, out, "yarn", mode, workers_python, tmp_path / "cache",
-                   conf, yarn_env(bed_env, spark))
-    else:
-        spark = BedSpark.of(bed_env, line)
-        master = "local[2]" if where == "local" else spark.master
-        p = submit(spark, bed_env, env_dir, out, master, "client", workers_python,
-                   tmp_path / "cache")
+        conf = {**yarn_conf(spark, mode), "spark.pyspark.python": str(python),
+                "spark.pyspark.driver.python": str(python)}
+        return spark, submit(spark, bed_env, env_ref, out, "yarn", mode, python, cache, conf,
+                             yarn_env(bed_env, spark))
+    spark = BedSpark.of(bed_env, line)
+    master = "local[2]" if where == "local" else spark.master
+    conf = s3a_conf(bed_env, spark) if where == "standalone-s3" else {}
+    return spark, submit(spark, bed_env, env_ref, out, master, "client", python, cache, conf)
+
+
+CASES = [("4", "local"), ("3.5", "local"), ("4", "standalone"), ("3.5", "standalone"),
+         ("4", "standalone-s3"), ("3.5", "standalone-s3"), ("4", "yarn-client"),
+         ("4", "yarn-cluster"), ("3.5", "yarn-client"), ("3.5", "yarn-cluster")]
+
+
+@pytest.mark.parametrize("line,where", CASES)
+def test_submit_imports_the_environment_everywhere(bed_env, built, stores, workers_python,
+                                                   tmp_path, line, where):
+    _, versions, manifest = built
+    out = tmp_path / "report.json"
+    env_ref = stores["s3" if where.endswith("-s3") else "hdfs"]
+    spark, p = run_on(bed_env, line, where, env_ref, workers_python, out, tmp_path / "cache")
     report = read_probe(out)
     assert report["driver"]["version"] == spark.version
     check_report(report, versions, manifest, python=workers_python, cluster=where != "local")
@@ -83,6 +103,42 @@ def test_submit_imports_the_environment_everywhere(bed_env, built, workers_pytho
         # The driver ran here, from the layers unpacked once into the cache.
         assert report["driver"]["modules"]["pandas"]["file"].startswith(
             str(tmp_path / "cache" / "spark-v1" / "layers") + "/")
+
+
+def public_layers(bed_env, manifest) -> dict:
+    """The NodeManager's PUBLIC cache entries of the environment's layers:
+    {blob name: (path, inode, mtime)}."""
+    blobs = {l["sha256"] + ".tar.gz" for l in manifest["layers"]}
+    found = {}
+    for entry in Path(bed_env["BED_YARN_WORK"]).glob("**/filecache/*/*.tar.gz"):
+        if entry.name in blobs and "/usercache/" not in str(entry):
+            st = entry.stat()
+            found[entry.name] = (str(entry), st.st_ino, st.st_mtime_ns)
+    return found
+
+
+def test_yarn_second_application_downloads_nothing(bed_env, built, stores, workers_python,
+                                                   tmp_path):
+    _, versions, manifest = built
+    before = public_layers(bed_env, manifest)
+    if len(before) < len(manifest["layers"]):  # no YARN application used it yet
+        run_on(bed_env, "4", "yarn-client", stores["hdfs"], workers_python,
+               tmp_path / "first.json", tmp_path / "cache")
+        before = public_layers(bed_env, manifest)
+    # Each layer is localized once, as a PUBLIC resource (world-readable store).
+    assert sorted(before) == sorted(l["sha256"] + ".tar.gz" for l in manifest["layers"]), before
+    spark, _ = run_on(bed_env, "4", "yarn-client", stores["hdfs"], workers_python,
+                      tmp_path / "second.json", tmp_path / "cache")
+    report = read_probe(tmp_path / "second.json")
+    check_report(report, versions, manifest, python=workers_python)
+    # Nothing localized again: the same entries, untouched...
+    assert public_layers(bed_env, manifest) == before
+    # ...and the executors imported from them.
+    dirs = [path for path, _, _ in before.values()]
+    for t in report["udf"] + report["rdd"]:
+        for module in ("numpy", "pandas", "bedapp"):
+            real = t["modules"][module]["real"]
+            assert any(real.startswith(d + "/") for d in dirs), (module, real)
 
 
 def test_standalone_cluster_mode_is_refused_before_spark_submit(bed_env, built, tmp_path):

@@ -23,7 +23,8 @@ def _modules():
     for name in MODULES:
         try:
             module = importlib.import_module(name)
-            out[name] = {"version": module.__version__, "file": module.__file__}
+            out[name] = {"version": module.__version__, "file": module.__file__,
+                         "real": os.path.realpath(module.__file__)}
         except Exception as e:  # reported, and the test says which
             out[name] = {"error": "%s: %s" % (type(e).__name__, e)}
     return out

@@ -1,0 +1,112 @@
+"""`sparkenv.activate(spark, ENV)` in a session that already ran a job (the
+notebook case), and the classic entry point `activate_env.py ENV
+bedapp.report:main OUT`: the same checks as for `sparkenv submit` -- every
+executor and the driver import the locked numpy, pandas and bedapp from the
+environment, while the workers' own Python has other versions.
+"""
+import json
+
+import pytest
+
+from bed_activation import (ACTIVATION, LIVE_SESSION, check_report, lock_and_build, other_python,
+                            python_package, spark_conf, spark_submit)
+from bed_hadoop import yarn_conf, yarn_env, yarn_spark
+from bed_spark import BedSpark, read_probe
+
+
+@pytest.fixture(scope="module")
+def built(bed_env, tmp_path_factory):
+    work = tmp_path_factory.mktemp("live")
+    env_dir, versions, manifest = lock_and_build(bed_env, work, ["numpy", "pandas", "bedapp"])
+    return env_dir, versions, manifest, python_package(work)
+
+
+def where_spark(bed_env, line, where, python):
+    """(BedSpark, spark-submit options, extra environment) for a place to run."""
+    conf = {"spark.pyspark.python": str(python), "spark.pyspark.driver.python": str(python)}
+    if where.startswith("yarn"):
+        spark = yarn_spark(bed_env, line)
+        mode = where.split("-")[1]
+        return spark, ["--master", "yarn"] + spark_conf({**yarn_conf(spark, mode), **conf}), \
+            yarn_env(bed_env, spark)
+    spark = BedSpark.of(bed_env, line)
+    master = "local[2]" if where == "local" else spark.master
+    return spark, ["--master", master] + spark_conf(conf), {}
+
+
+@pytest.mark.parametrize("line,where", [("3.5", "standalone"), ("4", "yarn-client"),
+                                        ("4", "local")])
+def test_activate_in_a_running_session(bed_env, built, tmp_path, line, where):
+    env_dir, versions, manifest, pkg = built
+    python = other_python(bed_env)
+    spark, options, extra_env = where_spark(bed_env, line, where, python)
+    out = tmp_path / "report.json"
+    p = spark_submit(spark, [*options, "--py-files", pkg / "sparkenv.zip", LIVE_SESSION, env_dir,
+                             out], env={"PYSPARK_PYTHON": str(python), **extra_env})
+    # Before: the workers' own numpy (1.x), from their own site-packages.
+    before = json.loads((tmp_path / "report.json.before.json").read_text())
+    assert {b["numpy"]["version"] for b in before} == {"1.26.4"}, before
+    report = read_probe(out)
+    check_report(report, versions, manifest, python=python, cluster=where != "local")
+    # After: fresh Python workers (Spark keys its worker pools by the
+    # variables activate() changed), which never imported the old numpy.
+    assert not {b["pid"] for b in before} & {t["pid"] for t in report["udf"] + report["rdd"]}
+    # The driver imports from the layers Spark unpacked into its SparkFiles root.
+    assert "/userFiles-" in report["driver"]["modules"]["pandas"]["file"]
+    assert "; checked " in p.stdout, p.stdout
+
+
+@pytest.mark.parametrize("line,where", [("4", "standalone"), ("3.5", "yarn-cluster")])
+def test_activate_env_entry_point(bed_env, built, tmp_path, line, where):
+    env_dir, versions, manifest, pkg = built
+    python = other_python(bed_env)
+    spark, options, extra_env = where_spark(bed_env, line, where, python)
+    out = tmp_path / "report.json"
+    spark_submit(spark, [*options, "--py-files", pkg / "sparkenv.zip", pkg / "activate_env.py",
+                         env_dir, "bedapp.report:main", out, 4],
+                 env={"PYSPARK_PYTHON": str(python), **extra_env})
+    report = read_probe(out)
+    check_report(report, versions, manifest, python=python)
+    if where == "yarn-cluster":
+        assert "/container_" in report["driver"]["modules"]["pandas"]["file"]
+
+
+CONFLICT = r"""
+import sys, warnings
+import pandas  # the driver's own pandas, before the activation
+from pyspark.sql import SparkSession
+import sparkenv
+spark = SparkSession.builder.getOrCreate()
+try:
+    sparkenv.activate(spark, sys.argv[1], check=False)
+except sparkenv.EnvironmentConflict as e:
+    print("REFUSED|" + str(e).replace("\n", "\\n"))
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    sparkenv.activate(spark, sys.argv[1], on_conflict="warn", check=False)
+print("WARNED|%d" % sum("already imported" in str(w.message) for w in caught))
+print("PANDAS|" + pandas.__version__)
+"""
+
+
+def test_activate_refuses_a_driver_that_already_imported_other_versions(bed_env, built, tmp_path):
+    env_dir, versions, manifest, pkg = built
+    python = other_python(bed_env)
+    spark = BedSpark.of(bed_env, "4")
+    app = tmp_path / "conflict.py"
+    app.write_text(CONFLICT)
+    p = spark_submit(spark, ["--master", "local[1]", *spark_conf(
+        {"spark.pyspark.python": str(python)}), "--py-files", pkg / "sparkenv.zip", app, env_dir],
+        env={"PYSPARK_PYTHON": str(python), "PYSPARK_DRIVER_PYTHON": str(python)})
+    lines = dict(line.split("|", 1) for line in p.stdout.splitlines() if "|" in line)
+    refused = lines["REFUSED"].replace("\\n", "\n")
+    own = python.parent.parent / "lib" / "python3.11" / "site-packages" / "pandas" / "__init__.py"
+    assert refused.startswith(
+        f"sparkenv: the driver already imported modules the environment {manifest['env_id'][:12]} "
+        "provides, at other versions; they stay loaded in this process:\n"), refused
+    assert f"  pandas 2.1.4 from {own} (the environment has pandas {versions['pandas']})" in refused
+    assert refused.endswith("Activate the environment before importing them (restart the Python "
+                            "process), or pass on_conflict='warn'.")
+    assert lines["WARNED"] == "1"
+    assert lines["PANDAS"] == "2.1.4"  # what the warning is about: it stays loaded
+    assert ACTIVATION.is_dir()
