@@ -30,6 +30,7 @@ struct SparkConfOptions {
   std::string format = "conf";
   std::string cache_dir;
   std::string python;
+  std::string node_cache;
   std::vector<std::string> conf;
 };
 
@@ -47,6 +48,9 @@ std::function<int()> SetupSparkConf(CLI::App* app) {
       ->required();
   app->add_option("--deploy-mode", o->deploy_mode, "client (default) or cluster");
   app->add_option("--format", o->format, "conf (default), properties or json");
+  app->add_option("--node-cache", o->node_cache,
+                  "Standalone clusters: a folder on every node where executors keep the layers "
+                  "across applications (an absolute path)");
   app->add_option("--python", o->python,
                   "The cluster's Python for the driver and the executors (spark.pyspark.python)");
   app->add_option("--conf", o->conf,
@@ -69,6 +73,7 @@ std::function<int()> SetupSparkConf(CLI::App* app) {
     request.master = *master;
     request.deploy_mode = *mode;
     request.python = o->python;
+    request.node_cache = o->node_cache;
     for (const std::string& kv : o->conf) {
       const size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) {

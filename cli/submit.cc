@@ -31,6 +31,7 @@ struct SubmitArgsOptions {
   std::string spark_home;
   std::string cache_dir;
   std::string python;
+  std::string node_cache;
   bool dry_run = false;
   bool quiet = false;
   std::vector<std::string> spark_args;
@@ -52,6 +53,9 @@ std::function<int()> SetupSubmit(CLI::App* app) {
                   "The environment: STORE/NAME[:TAG], STORE@ENVID or a folder written by "
                   "'sparkenv build'")
       ->required();
+  app->add_option("--node-cache", o->node_cache,
+                  "Standalone clusters: a folder on every node where executors keep the layers "
+                  "across applications (an absolute path)");
   app->add_option("--python", o->python,
                   "The cluster's Python for the driver and the executors (spark.pyspark.python)");
   app->add_option("--spark-home", o->spark_home, "Spark's folder (default $SPARK_HOME, else PATH)");
@@ -78,6 +82,7 @@ std::function<int()> SetupSubmit(CLI::App* app) {
     request.master = *master;
     request.deploy_mode = *mode;
     request.python = o->python;
+    request.node_cache = o->node_cache;
     request.user_conf = *conf;
     if (o->cache_dir.empty()) {
       auto root = index::DefaultCacheRoot();

@@ -13,5 +13,10 @@ from ._store import StoreError
 
 __version__ = "0.1.0"
 
+# Tracebacks name them as users import them.
+for _error in (EnvironmentConflict, EnvironmentMismatch, StoreError):
+    _error.__module__ = __name__
+del _error
+
 __all__ = ["activate", "active", "Activation", "EnvironmentConflict", "EnvironmentMismatch",
            "StoreError", "__version__"]

@@ -86,8 +86,8 @@ def cache_root():
     return os.path.join(tempfile.gettempdir(), "sparkenv-cache-%d" % os.getuid())
 
 
-def _write_boot(manifest, node_cache):
-    files = _bootfiles.boot_files(manifest, node_cache)
+def _write_boot(manifest):
+    files = _bootfiles.boot_files(manifest)
     name = _bootfiles.boot_name(files)
     folder = os.path.join(cache_root(), "spark-v1", "boot")
     os.makedirs(folder, exist_ok=True)
@@ -148,7 +148,7 @@ def _check_workers(sc, partitions):
     return statuses
 
 
-def activate(spark, env, check=True, on_conflict="error", node_cache=None):
+def activate(spark, env, check=True, on_conflict="warn"):
     """Makes the driver and the executors' Python workers of a running
     session import from the environment `env`, for everything run after the
     call (functions and UDFs wrapped from now on).
@@ -158,11 +158,12 @@ def activate(spark, env, check=True, on_conflict="error", node_cache=None):
         through the session's Hadoop configuration.
     check: run a small job that checks the executors' interpreters now, so a
         mismatch fails here (each worker checks itself anyway).
-    on_conflict: "error" (default) refuses when the driver already imported,
-        from elsewhere and at another version, a module the environment
-        provides (it would keep running the old one); "warn" warns and
-        activates anyway.
-    node_cache: reserved for a node-level cache folder (see docs/spark.md).
+    on_conflict: what to do when the driver already imported, from
+        elsewhere and at another version, a module the environment provides
+        (it keeps running the old one: Python cannot unload it). PySpark
+        itself imports numpy and pandas when a session starts if the
+        driver's Python has them, so "warn" (the default) warns and
+        activates -- the executors are not affected; "error" refuses.
 
     Returns an Activation. Activating the environment that is already active
     does nothing; activating another one replaces it.
@@ -186,7 +187,7 @@ def activate(spark, env, check=True, on_conflict="error", node_cache=None):
     if added is None:
         added = set()
         sc._sparkenv_archives = added
-    boot_name, boot_zip = _write_boot(manifest, node_cache)
+    boot_name, boot_zip = _write_boot(manifest)
     archives = [(url, layer.alias) for url, layer in zip(resolved.layer_urls, manifest.layers)]
     archives.append(("file://" + boot_zip, boot_name))
     for url, alias in archives:
@@ -204,9 +205,11 @@ def activate(spark, env, check=True, on_conflict="error", node_cache=None):
                  % (name, have or "(version unknown)", origin, package, version)
                  for name, have, origin, package, version in conflicts]
         text = ("sparkenv: the driver already imported modules the environment %s provides, "
-                "at other versions; they stay loaded in this process:\n  %s\n"
-                "Activate the environment before importing them (restart the Python process), "
-                "or pass on_conflict='warn'." % (manifest.short_id, "\n  ".join(lines)))
+                "at other versions; they stay loaded in this process (the executors use the "
+                "environment's):\n  %s\n"
+                "For the environment's versions on the driver too, start it with them: "
+                "'sparkenv submit', or a driver Python without them." % (
+                    manifest.short_id, "\n  ".join(lines)))
         if on_conflict == "error":
             raise EnvironmentConflict(text)
         warnings.warn(text, RuntimeWarning, stacklevel=2)

@@ -102,22 +102,67 @@ def process_pth_files(site):
                 sys.path.append(folder)
 
 
+def _importing():
+    """Whether the import system is loading the module being looked up (an
+    `import` statement, importlib.import_module), as opposed to someone
+    asking whether it exists (importlib.util.find_spec, which PySpark does
+    for numpy, pandas and pyarrow when a session starts): the frames between
+    the finder and the first frame outside importlib._bootstrap include
+    _find_and_load_unlocked only for a load."""
+    frame = sys._getframe(2)  # the caller of the finder's find_spec
+    while frame is not None and frame.f_code.co_filename == "<frozen importlib._bootstrap>":
+        if frame.f_code.co_name == "_find_and_load_unlocked":
+            return True
+        frame = frame.f_back
+    return False
+
+
 class _Guard(object):
-    """A meta path finder that refuses the environment's modules."""
+    """A meta path finder that refuses the environment's modules: importing
+    one raises EnvironmentMismatch; asking whether it exists answers no."""
 
     def __init__(self, names, message):
         self.names = frozenset(names)
         self.message = message
 
     def find_spec(self, name, path=None, target=None):
-        if path is None and name.split(".", 1)[0] in self.names:
+        if path is None and name.split(".", 1)[0] in self.names and _importing():
             raise _interp.EnvironmentMismatch(self.message)
         return None
 
-    # Python < 3.4 protocol, kept so old importers calling it are refused too.
+    # The pre-3.4 protocol, for importers that still call it.
     def find_module(self, name, path=None):
         self.find_spec(name, path)
         return None
+
+
+class _LastResort(object):
+    """Last on sys.meta_path when the node cache could not provide the
+    layers: an import that nothing else satisfies raises the reason, instead
+    of a ModuleNotFoundError that hides it."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def find_spec(self, name, path=None, target=None):
+        if path is None and _importing():
+            raise _interp.EnvironmentMismatch(self.message)
+        return None
+
+
+def _node_cache_layers(boot_dir, node):
+    """Brings every layer into the node cache; puts their site-packages on
+    sys.path right after the bootstrap folder."""
+    from . import _nodecache
+    dirs = [os.path.join(_nodecache.ensure_layer(node["dir"], layer), "site-packages")
+            for layer in node["layers"]]
+    here = os.path.realpath(boot_dir)
+    at = 1
+    for i, entry in enumerate(sys.path):
+        if entry and os.path.realpath(entry) == here:
+            at = i + 1
+            break
+    sys.path[at:at] = [d for d in dirs if d not in sys.path]
 
 
 def load_config(boot_dir):
@@ -147,6 +192,17 @@ def run(boot_dir, role=None):
                       % (boot_dir, e))
         sys.stderr.write(_state["message"] + "\n")
         return
+    node = config.get("node_cache")
+    if node and role != "the driver's Python":  # a client-mode driver has its own copy
+        try:
+            _node_cache_layers(boot_dir, node)
+        except Exception as e:
+            message = ("sparkenv: the environment %s is not available on this node: %s"
+                       % (manifest.env_id[:12], e))
+            sys.meta_path.append(_LastResort(message))
+            _state.update(ok=False, message=message, env_id=manifest.env_id)
+            sys.stderr.write(message + "\n")
+            return
     req = _manifest.requirements(manifest)
     layers = layer_dirs_on_path(manifest.layers)
     f = _interp.facts()

@@ -10,17 +10,19 @@ import zipfile
 
 from . import _boot
 
-PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
 def package_sources():
-    """{"sparkenv/<name>.py": bytes} for every module of this package."""
+    """{"sparkenv/<name>.py": bytes} for every module of this package, from a
+    folder or from a zip (--py-files sparkenv.zip) alike."""
+    import pkgutil
+
+    import sparkenv
     files = {}
-    for name in sorted(os.listdir(PACKAGE_DIR)):
-        if name.endswith(".py"):
-            with open(os.path.join(PACKAGE_DIR, name), "rb") as f:
-                files["sparkenv/" + name] = f.read()
-    return files
+    for module in pkgutil.iter_modules(sparkenv.__path__):
+        data = pkgutil.get_data("sparkenv", module.name + ".py")
+        if data is not None:
+            files["sparkenv/%s.py" % module.name] = data
+    files["sparkenv/__init__.py"] = pkgutil.get_data("sparkenv", "__init__.py")
+    return dict(sorted(files.items()))
 
 
 def boot_config(manifest, node_cache=None):

@@ -23,6 +23,9 @@ struct ActivationRequest {
   DeployMode deploy_mode = DeployMode::kClient;
   std::string cache_root;
   std::string python;  // spark.pyspark.python, optional
+  // --node-cache: a folder on every node of a standalone cluster where the
+  // executors keep layers across applications (empty: none).
+  std::string node_cache;
   std::map<std::string, std::string> user_conf;
   store::OpenOptions open;
 };
@@ -36,5 +39,12 @@ struct PreparedActivation {
 
 // Checks the deploy mode first, so a refused combination costs nothing.
 Result<PreparedActivation> PrepareActivation(const ActivationRequest& request);
+
+// The URLs the node cache fetches each layer from: the layer's file:// URL,
+// or WebHDFS's OPEN of the blob for an HDFS store (the NameNode's HTTP
+// address from HADOOP_CONF_DIR, the user from HADOOP_USER_NAME or the login
+// name; simple authentication). Other stores are refused.
+Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string& dir,
+                               const store::OpenOptions& open);
 
 }  // namespace sparkenv::spark

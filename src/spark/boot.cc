@@ -31,12 +31,27 @@ std::string TempSuffix() {
 
 }  // namespace
 
-Result<std::vector<std::pair<std::string, std::string>>> BootFiles(std::string_view manifest_json) {
+Result<std::vector<std::pair<std::string, std::string>>> BootFiles(std::string_view manifest_json,
+                                                                   const NodeCache* node_cache) {
   nlohmann::json manifest = nlohmann::json::parse(manifest_json, nullptr, false);
   if (manifest.is_discarded() || !manifest.is_object()) {
     return Error("the manifest is not a JSON object", ErrorKind::kInternal);
   }
   nlohmann::json config = {{"format", kBootFormat}, {"manifest", manifest}};
+  if (node_cache != nullptr) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const NodeCache::Layer& l : node_cache->layers) {
+      nlohmann::json entry = nlohmann::json::object();
+      entry["sha256"] = l.sha256;
+      entry["size"] = l.size;
+      entry["url"] = l.url;
+      layers.push_back(std::move(entry));
+    }
+    nlohmann::json node = nlohmann::json::object();
+    node["dir"] = node_cache->dir;
+    node["layers"] = std::move(layers);
+    config["node_cache"] = std::move(node);
+  }
   std::vector<std::pair<std::string, std::string>> files;
   std::string sitecustomize;
   for (const EmbeddedFile& file : PythonSources()) {
@@ -63,8 +78,9 @@ std::string BootName(const std::vector<std::pair<std::string, std::string>>& fil
   return "sparkenv-boot-" + index::Sha256Hex(text).substr(0, 16);
 }
 
-Result<Boot> WriteBoot(std::string_view manifest_json, const std::string& cache_root) {
-  auto files = BootFiles(manifest_json);
+Result<Boot> WriteBoot(std::string_view manifest_json, const std::string& cache_root,
+                       const NodeCache* node_cache) {
+  auto files = BootFiles(manifest_json, node_cache);
   if (!files.ok()) return files.error();
   Boot boot;
   boot.name = BootName(*files);

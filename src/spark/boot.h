@@ -16,6 +16,7 @@
 // writers are safe, and a reader never sees a partial bootstrap.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,14 +34,31 @@ struct Boot {
   std::string archive;  // the .tar.gz
 };
 
+// Where executors on a standalone cluster keep layers across applications
+// (--node-cache, python/sparkenv/_nodecache.py): the folder and, per layer
+// in the manifest's order, a URL the bootstrap can read with the Python
+// standard library (file://, or http(s):// such as WebHDFS's OPEN).
+struct NodeCache {
+  std::string dir;
+  struct Layer {
+    std::string sha256;
+    uint64_t size = 0;
+    std::string url;
+  };
+  std::vector<Layer> layers;
+};
+
 // The bootstrap's files: relative path -> bytes (sorted). `manifest_json`
-// must be a validated manifest (env::FromJson).
-Result<std::vector<std::pair<std::string, std::string>>> BootFiles(std::string_view manifest_json);
+// must be a validated manifest (env::FromJson); `node_cache`, when given,
+// goes into sparkenv-boot.json.
+Result<std::vector<std::pair<std::string, std::string>>> BootFiles(
+    std::string_view manifest_json, const NodeCache* node_cache = nullptr);
 
 // sparkenv-boot-<first 16 hex of sha256 over every path and its bytes>.
 std::string BootName(const std::vector<std::pair<std::string, std::string>>& files);
 
 // Writes (or finds) the bootstrap for this manifest under `cache_root`.
-Result<Boot> WriteBoot(std::string_view manifest_json, const std::string& cache_root);
+Result<Boot> WriteBoot(std::string_view manifest_json, const std::string& cache_root,
+                       const NodeCache* node_cache = nullptr);
 
 }  // namespace sparkenv::spark

@@ -16,6 +16,7 @@ bool IsArchivesKey(std::string_view key) {
 }
 
 std::string RelativePythonPath(const ActivationPlan& plan) {
+  if (plan.node_cache) return plan.boot_name;  // the bootstrap adds the node cache's folders
   std::vector<std::string> parts = {plan.boot_name};
   for (const PlannedLayer& layer : plan.layers)
     parts.push_back(LayerAlias(layer.sha256) + "/site-packages");
@@ -29,6 +30,7 @@ std::string LocalPythonPath(const ActivationPlan& plan) {
 }
 
 std::string Archives(const ActivationPlan& plan) {
+  if (plan.node_cache) return plan.boot_url + "#" + plan.boot_name;
   std::vector<std::string> parts;
   for (const PlannedLayer& layer : plan.layers)
     parts.push_back(layer.url + "#" + LayerAlias(layer.sha256));
@@ -59,6 +61,15 @@ Result<SparkSettings> MakeSettings(const ActivationPlan& plan) {
   if (NeedsLocalCopies(plan) &&
       (plan.driver_boot_dir.empty() || plan.driver_site_dirs.size() != plan.layers.size())) {
     return Error("client mode needs the driver's local copy of every layer", ErrorKind::kInternal);
+  }
+  if (plan.node_cache && plan.master.manager != ClusterManager::kStandalone &&
+      plan.master.manager != ClusterManager::kLocalCluster) {
+    return Error("--node-cache is for standalone clusters (spark://), not " +
+                 Quote(plan.master.url) +
+                 (plan.master.manager == ClusterManager::kYarn
+                      ? ": YARN already keeps layers once per node for every application "
+                        "(PUBLIC localization)"
+                      : ": executors there have no shared node to cache on"));
   }
   SparkSettings out;
   auto conf = [&](std::string key, std::string value) {

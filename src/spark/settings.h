@@ -42,6 +42,9 @@ struct ActivationPlan {
   std::string driver_boot_dir;
   std::vector<std::string> driver_site_dirs;  // one per layer, in order
   std::string python;                         // spark.pyspark.python; empty: not set
+  // The executors take the layers from a node-level cache (the bootstrap
+  // fetches them): only the bootstrap is shipped. Standalone clusters only.
+  bool node_cache = false;
   // The user's own settings (spark-submit --conf and properties), for the
   // checks that depend on them.
   std::map<std::string, std::string> user_conf;
@@ -65,7 +68,8 @@ std::string LayerAlias(std::string_view sha256);
 // The settings for `plan`. Errors: a deploy mode the master cannot do
 // (CheckDeployMode), client mode without the driver's local copies,
 // Kubernetes cluster mode with a local archive but no
-// spark.kubernetes.file.upload.path.
+// spark.kubernetes.file.upload.path, a node cache on another cluster
+// manager than standalone.
 Result<SparkSettings> MakeSettings(const ActivationPlan& plan);
 
 // How a setting the user also gave combines with ours: archive lists are

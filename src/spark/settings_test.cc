@@ -157,3 +157,37 @@ TEST(OutputFormatsTest, ConfPropertiesJson) {
 
 }  // namespace
 }  // namespace sparkenv::spark
+
+namespace sparkenv::spark {
+namespace {
+
+TEST(MakeSettingsTest, NodeCacheShipsOnlyTheBootstrap) {
+  ActivationPlan p = Plan("spark://h:7077", DeployMode::kClient, "hdfs:///envs");
+  p.node_cache = true;
+  auto s = MakeSettings(p);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ(AsMap(s->conf),
+            (std::map<std::string, std::string>{
+                {"spark.archives",
+                 "file:///home/u/.cache/sparkenv/spark-v1/boot/"
+                 "sparkenv-boot-0123456789abcdef.tar.gz#sparkenv-boot-0123456789abcdef"},
+                {"spark.executorEnv.PYTHONPATH", "sparkenv-boot-0123456789abcdef"}}));
+  // The driver (client mode) keeps its own local copies.
+  EXPECT_EQ(AsMap(s->driver_env).at("PYTHONPATH"), kLocal);
+
+  for (const char* master : {"yarn", "local[2]", "k8s://h"}) {
+    ActivationPlan other = Plan(master, DeployMode::kClient, "hdfs:///envs");
+    other.node_cache = true;
+    auto r = MakeSettings(other);
+    ASSERT_FALSE(r.ok()) << master;
+    EXPECT_EQ(r.error().message().rfind(
+                  std::string("--node-cache is for standalone clusters (spark://), not '") +
+                      master + "': ",
+                  0),
+              0u)
+        << r.error().message();
+  }
+}
+
+}  // namespace
+}  // namespace sparkenv::spark

@@ -333,7 +333,8 @@ def test_boot_on_another_python_refuses_the_environment_with_the_message(python,
     host = host_markers(python)
     markers = dict(host, python_version="3.99")
     pythonpath, manifest = make_activated(tmp_path, markers)
-    code = ("import sys\n"
+    code = ("import sys, importlib.util\n"
+            "assert importlib.util.find_spec('demo') is None  # a probe is answered, not refused\n"
             "try:\n"
             "    import demo\n"
             "except ImportError as e:\n"
@@ -386,3 +387,106 @@ def test_every_module_compiles_on_python_3_8(tmp_path):
     r = subprocess.run([PYTHON38, "-m", "py_compile", *sources],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_the_bootstrap_is_the_same_from_a_zip(tmp_path):
+    """activate() writes the bootstrap from the package it runs from, which is
+    a zip with --py-files sparkenv.zip."""
+    with zipfile.ZipFile(tmp_path / "sparkenv.zip", "w") as z:
+        for f in sorted((ROOT / "python" / "sparkenv").glob("*.py")):
+            z.write(f, "sparkenv/" + f.name)
+    code = ("import json, hashlib, sparkenv._bootfiles as b; print(json.dumps({k: "
+            "hashlib.sha256(v).hexdigest() for k, v in b.package_sources().items()}))")
+    out = {}
+    for path in (tmp_path / "sparkenv.zip", ROOT / "python"):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(path)})
+        assert r.returncode == 0, r.stderr
+        out[str(path)] = json.loads(r.stdout)
+    a, b = out.values()
+    assert a == b
+    assert sorted(a) == sorted("sparkenv/" + f.name
+                               for f in (ROOT / "python" / "sparkenv").glob("*.py"))
+
+
+# --- the node cache -------------------------------------------------------------
+
+
+def layer_tar(path, module):
+    """A layer archive providing `module`; returns {"sha256", "size", "url"}."""
+    import tarfile
+    with tarfile.open(path, "w:gz") as tar:
+        for folder in ("site-packages", "site-packages/" + module):
+            info = tarfile.TarInfo(folder)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            tar.addfile(info)
+        data = b"VALUE = 42\n"
+        info = tarfile.TarInfo("site-packages/%s/__init__.py" % module)
+        info.size = len(data)
+        tar.addfile(info, __import__("io").BytesIO(data))
+    data = Path(path).read_bytes()
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "url": "file://%s" % path}
+
+
+def test_node_cache_unpacks_each_layer_once_under_concurrency(tmp_path):
+    from sparkenv import _nodecache
+    layer = layer_tar(tmp_path / "layer.tar.gz", "cached")
+    cache = tmp_path / "node"
+    # A process killed midway left this behind.
+    (cache).mkdir()
+    (cache / (layer["sha256"] + ".tmp.1.dead")).mkdir()
+    code = ("import sys, json; sys.path.insert(0, %r); from sparkenv import _nodecache; "
+            "print(_nodecache.ensure_layer(%r, json.loads(sys.argv[1])))"
+            % (str(ROOT / "python"), str(cache)))
+    procs = [subprocess.Popen([sys.executable, "-c", code, json.dumps(layer)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert {o.strip() for o, _ in outs} == {str(cache / layer["sha256"])}
+    assert (cache / layer["sha256"] / "site-packages" / "cached" / "__init__.py").is_file()
+    assert sorted(p.name for p in cache.iterdir()) == [".locks", layer["sha256"]]
+    inode = (cache / layer["sha256"]).stat().st_ino
+    assert _nodecache.ensure_layer(str(cache), layer) == str(cache / layer["sha256"])
+    assert (cache / layer["sha256"]).stat().st_ino == inode  # not unpacked again
+
+
+def test_node_cache_refuses_a_layer_that_is_not_what_the_manifest_says(tmp_path):
+    from sparkenv import _nodecache
+    layer = layer_tar(tmp_path / "layer.tar.gz", "cached")
+    bad = dict(layer, sha256="0" * 64)
+    with pytest.raises(_nodecache.NodeCacheError) as e:
+        _nodecache.ensure_layer(str(tmp_path / "node"), bad)
+    assert str(e.value) == (
+        "layer 0000000000000000 from %s: expected %d bytes with sha256 %s, got %d bytes with "
+        "sha256 %s" % (layer["url"], layer["size"], "0" * 64, layer["size"], layer["sha256"]))
+    assert sorted(p.name for p in (tmp_path / "node").iterdir()) == [".locks"]
+    with pytest.raises(_nodecache.NodeCacheError, match="reads file://, http:// and https://"):
+        _nodecache.ensure_layer(str(tmp_path / "node"), dict(layer, url="s3a://b/k"))
+
+
+def test_boot_takes_layers_from_the_node_cache(tmp_path):
+    layer = layer_tar(tmp_path / "layer.tar.gz", "demo")
+    data = make_manifest(markers=host_markers(sys.executable))
+    data["layers"][0]["sha256"] = layer["sha256"]
+    data["env_id"] = data["env_id"]  # the id covers lock and target, not the layers
+    manifest = _manifest.parse_manifest(json.dumps(data))
+    files = _bootfiles.boot_files(manifest, {"dir": str(tmp_path / "node"), "layers": [layer]})
+    boot = tmp_path / _bootfiles.boot_name(files)
+    _bootfiles.write_dir(files, str(boot))
+    r = run_python(sys.executable, str(boot), "import demo, sparkenv._boot as b; "
+                   "print(demo.__file__, b.status()['ok'])", tmp_path)
+    assert r.returncode == 0, r.stderr
+    path, ok = r.stdout.split()
+    assert path == str(tmp_path / "node" / layer["sha256"] / "site-packages" / "demo" /
+                       "__init__.py") and ok == "True"
+    # A node cache that cannot get the layer says why, on import.
+    (tmp_path / "layer.tar.gz").unlink()
+    files = _bootfiles.boot_files(manifest, {"dir": str(tmp_path / "node2"), "layers": [layer]})
+    boot2 = tmp_path / _bootfiles.boot_name(files)
+    _bootfiles.write_dir(files, str(boot2))
+    r = run_python(sys.executable, str(boot2), "import demo", tmp_path)
+    assert r.returncode != 0
+    assert ("sparkenv.EnvironmentMismatch: sparkenv: the environment %s is not available on this "
+            "node: " % manifest.short_id) in r.stderr
+    assert "ModuleNotFoundError" not in r.stderr

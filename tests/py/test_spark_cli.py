@@ -282,3 +282,24 @@ def test_python_package_is_importable_from_its_folder_and_zip(run, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert r.stderr == "usage: activate_env.py ENV package.module[:function] [args...]\n"
+
+
+def test_node_cache_ships_only_the_bootstrap(run, env_dir, tmp_path):
+    env, manifest = env_dir
+    p = run("spark-conf", env, "--master", "spark://h:7077", "--node-cache", "/var/cache/nc",
+            "--format", "json", "--cache-dir", tmp_path)
+    assert p.returncode == 0, p.stderr
+    boot = boot_of(tmp_path)
+    assert json.loads(p.stdout)["conf"] == {
+        "spark.archives": "file://%s.tar.gz#%s" % (boot, boot.name),
+        "spark.executorEnv.PYTHONPATH": boot.name}
+    config = json.loads((boot / "sparkenv-boot.json").read_text())
+    assert config["node_cache"] == {"dir": "/var/cache/nc", "layers": [
+        {"sha256": l["sha256"], "size": l["size"],
+         "url": "file://%s/layers/%s.tar.gz" % (env, l["sha256"])} for l in manifest["layers"]]}
+    p = run("spark-conf", env, "--master", "yarn", "--node-cache", "/var/cache/nc",
+            "--cache-dir", tmp_path)
+    assert p.returncode == 2
+    assert p.stderr == ("sparkenv: error: --node-cache is for standalone clusters (spark://), not "
+                        "'yarn': YARN already keeps layers once per node for every application "
+                        "(PUBLIC localization)\n")

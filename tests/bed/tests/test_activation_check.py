@@ -53,13 +53,20 @@ def expected_message(manifest, spark, role):
 
 
 def assert_message(text, parts):
-    start = text.index(parts[0])
-    end = text.index(parts[-1], start) + len(parts[-1])
-    message = text[start:end]
-    for part in parts:
-        assert part in message, (part, message)
-    assert "ImportError" not in text and "ModuleNotFoundError" not in text, text[-3000:]
-    return message
+    """The message (one line of `text` holding every part, in order); and no
+    ImportError anywhere."""
+    for line in text.splitlines():
+        start = line.find(parts[0])
+        if start < 0:
+            continue
+        end = line.find(parts[-1], start)
+        if end < 0:
+            continue
+        message = line[start:end + len(parts[-1])]
+        if all(part in message for part in parts):
+            assert "ImportError" not in text and "ModuleNotFoundError" not in text, text[-3000:]
+            return message
+    raise AssertionError(f"no line with {parts} in:\n{text[-6000:]}")
 
 
 def test_the_driver_fails_at_start_up(bed_env, env312, tmp_path):
@@ -69,8 +76,10 @@ def test_the_driver_fails_at_start_up(bed_env, env312, tmp_path):
                  spark.master, *spark_conf(), ENVREPORT, tmp_path / "out.json",
                  env=spark.env(), check=False, timeout=300)
     assert p.returncode != 0
-    assert_message(p.stderr, expected_message(manifest, spark, "the driver's Python"))
-    assert "sparkenv.EnvironmentMismatch: " in p.stderr
+    # spark-submit passes the Python driver's stderr on to its stdout.
+    output = p.stdout + p.stderr
+    assert_message(output, expected_message(manifest, spark, "the driver's Python"))
+    assert "sparkenv.EnvironmentMismatch: " in output
     assert not os.path.exists(tmp_path / "out.json")
 
 
@@ -83,8 +92,9 @@ def test_each_executor_checks_itself(bed_env, env312, tmp_path):
                  spark.master, *spark_conf({"spark.task.maxFailures": "1"}), app,
                  env=spark.env(), check=False, timeout=300)
     assert p.returncode != 0
-    message = assert_message(p.stderr, expected_message(manifest, spark, "this Python worker"))
-    assert "sparkenv.EnvironmentMismatch: " + message in p.stderr
+    output = p.stdout + p.stderr
+    message = assert_message(output, expected_message(manifest, spark, "this Python worker"))
+    assert "sparkenv.EnvironmentMismatch: " + message in output
 
 
 def test_activate_refuses_it_on_the_driver(bed_env, env312, tmp_path):
