@@ -14,7 +14,7 @@ import json
 import pytest
 
 from bed_activation import (ACTIVATION, LIVE_SESSION, check_report, lock_and_build, other_python,
-                            python_package, spark_conf, spark_submit)
+                            push, python_package, spark_conf, spark_submit)
 from bed_hadoop import yarn_conf, yarn_env, yarn_spark
 from bed_spark import BedSpark, read_probe
 
@@ -24,6 +24,19 @@ def built(bed_env, tmp_path_factory):
     work = tmp_path_factory.mktemp("live")
     env_dir, versions, manifest = lock_and_build(bed_env, work, ["numpy", "pandas", "bedapp"])
     return env_dir, versions, manifest, python_package(work)
+
+
+@pytest.fixture(scope="module")
+def on_hdfs(bed_env, built):
+    """The environment in a store on the bed's HDFS, read by activate() through
+    the session's JVM (Hadoop's FileSystem)."""
+    ref, _, cleanup = push(bed_env, built[0], "hdfs")
+    yield ref
+    cleanup()
+
+
+def env_ref(request, built, kind):
+    return request.getfixturevalue("on_hdfs") if kind == "hdfs" else built[0]
 
 
 def where_spark(bed_env, line, where, python, driver_python=None):
@@ -41,10 +54,11 @@ def where_spark(bed_env, line, where, python, driver_python=None):
     return spark, ["--master", master] + spark_conf(conf), {}
 
 
-@pytest.mark.parametrize("line,where", [("3.5", "standalone"), ("4", "yarn-client"),
-                                        ("4", "local")])
-def test_activate_in_a_running_session(bed_env, built, tmp_path, line, where):
-    env_dir, versions, manifest, pkg = built
+@pytest.mark.parametrize("line,where,kind", [("3.5", "standalone", "hdfs"),
+                                             ("4", "yarn-client", "hdfs"), ("4", "local", "folder")])
+def test_activate_in_a_running_session(request, bed_env, built, tmp_path, line, where, kind):
+    _, versions, manifest, pkg = built
+    env_dir = env_ref(request, built, kind)
     python = other_python(bed_env)
     spark, options, extra_env = where_spark(bed_env, line, where, python)
     out = tmp_path / "report.json"
@@ -64,9 +78,11 @@ def test_activate_in_a_running_session(bed_env, built, tmp_path, line, where):
     assert "; checked " in p.stdout, p.stdout
 
 
-@pytest.mark.parametrize("line,where", [("4", "standalone"), ("3.5", "yarn-cluster")])
-def test_activate_env_entry_point(bed_env, built, tmp_path, line, where):
-    env_dir, versions, manifest, pkg = built
+@pytest.mark.parametrize("line,where,kind", [("4", "standalone", "hdfs"),
+                                             ("3.5", "yarn-cluster", "hdfs")])
+def test_activate_env_entry_point(request, bed_env, built, tmp_path, line, where, kind):
+    _, versions, manifest, pkg = built
+    env_dir = env_ref(request, built, kind)
     python = other_python(bed_env)
     spark, options, extra_env = where_spark(bed_env, line, where, python)
     out = tmp_path / "report.json"
