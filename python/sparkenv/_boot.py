@@ -154,8 +154,8 @@ def _node_cache_layers(boot_dir, node):
     """Brings every layer into the node cache; puts their site-packages on
     sys.path right after the bootstrap folder."""
     from . import _nodecache
-    dirs = [os.path.join(_nodecache.ensure_layer(node["dir"], layer), "site-packages")
-            for layer in node["layers"]]
+    dirs = [os.path.join(folder, "site-packages")
+            for folder in _nodecache.ensure_layers(node["dir"], node["layers"])]
     here = os.path.realpath(boot_dir)
     at = 1
     for i, entry in enumerate(sys.path):
@@ -163,6 +163,7 @@ def _node_cache_layers(boot_dir, node):
             at = i + 1
             break
     sys.path[at:at] = [d for d in dirs if d not in sys.path]
+    return dirs
 
 
 def load_config(boot_dir):
@@ -193,9 +194,17 @@ def run(boot_dir, role=None):
         sys.stderr.write(_state["message"] + "\n")
         return
     node = config.get("node_cache")
-    if node and role != "the driver's Python":  # a client-mode driver has its own copy
+    # A client-mode driver has its own copies on its PYTHONPATH already.
+    has_copies = (role == "the driver's Python"
+                  and len(layer_dirs_on_path(manifest.layers)) == len(manifest.layers))
+    if node and not has_copies:
         try:
-            _node_cache_layers(boot_dir, node)
+            mine = _node_cache_layers(boot_dir, node)
+            # Layer folders named by a PYTHONPATH from elsewhere go: YARN adds
+            # the submitting process's PYTHONPATH (a client-mode driver's
+            # local copies, absent on other nodes) to the executors'.
+            others = [p for p in layer_dirs_on_path(manifest.layers) if p not in mine]
+            sys.path[:] = [p for p in sys.path if p not in others]
         except Exception as e:
             message = ("sparkenv: the environment %s is not available on this node: %s"
                        % (manifest.env_id[:12], e))

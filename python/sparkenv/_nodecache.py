@@ -1,7 +1,8 @@
-"""The node-level cache (`sparkenv submit --node-cache DIR`, standalone
-clusters): executors on one machine share one unpacked copy of each layer,
-across applications, instead of Spark downloading and unpacking every layer
-into every executor's working folder for every application.
+"""Layers the bootstrap unpacks itself: the node-level cache (`sparkenv submit
+--node-cache DIR`), where executors on one machine share one unpacked copy of
+each layer across applications, and YARN, where the NodeManager localizes
+each layer as a file (once per node, PUBLIC) and the bootstrap unpacks it
+into the container's folder (or the node cache).
 
     DIR/<sha256>/                  a layer's tree (site-packages/, ...), complete
     DIR/<sha256>.tmp.<pid>.<rand>/ being unpacked (renamed onto DIR/<sha256>)
@@ -35,30 +36,48 @@ class NodeCacheError(RuntimeError):
     """A layer could not be brought into the node cache."""
 
 
-def _fetch(url, dest, sha256, size):
-    """Copies the layer at `url` (file://, http://, https://) to `dest`,
-    checking its sha256 and size."""
+def _local_path(url):
+    """The file a file:// (absolute) or file: (relative) URL names, else None."""
+    if url.startswith("file://"):
+        return url[len("file://"):]
+    if url.startswith("file:"):  # a file YARN put in the working folder
+        return os.path.abspath(url[len("file:"):])
+    return None
+
+
+def _check(stream, sha256, size, url, out=None):
+    """Reads `stream` to its end (copying to `out`); fails unless it has the
+    layer's sha256 and size."""
     digest = hashlib.sha256()
     got = 0
-    if url.startswith("file://"):
-        source = open(url[len("file://"):], "rb")
-    elif url.startswith(("http://", "https://")):
-        source = urllib.request.urlopen(url, timeout=60)
-    else:
-        raise NodeCacheError("cannot fetch %s: the node cache reads file://, http:// and "
-                             "https:// URLs" % url.split("?")[0])
-    with source, open(dest, "wb") as out:
-        while True:
-            chunk = source.read(_CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)
-            got += len(chunk)
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        digest.update(chunk)
+        got += len(chunk)
+        if out is not None:
             out.write(chunk)
     if got != size or digest.hexdigest() != sha256:
         raise NodeCacheError("layer %s from %s: expected %d bytes with sha256 %s, got %d bytes "
                              "with sha256 %s" % (sha256[:16], url.split("?")[0], size, sha256, got,
                                                  digest.hexdigest()))
+
+
+def _fetch(url, tmp_archive, sha256, size):
+    """The layer's archive on this machine, checked: a local file is read in
+    place; an http(s):// one is downloaded to `tmp_archive`."""
+    path = _local_path(url)
+    if path is not None:
+        with open(path, "rb") as f:
+            _check(f, sha256, size, url)
+        return path
+    if not url.startswith(("http://", "https://")):
+        raise NodeCacheError("cannot fetch %s: the node cache reads file://, http:// and "
+                             "https:// URLs" % url.split("?")[0])
+    with urllib.request.urlopen(url, timeout=60) as source, open(tmp_archive, "wb") as out:
+        _check(source, sha256, size, url, out)
+    return tmp_archive
 
 
 def _unpack(archive, folder):
@@ -84,7 +103,9 @@ def _unpack(archive, folder):
 
 def ensure_layer(cache_dir, layer):
     """The layer's folder in the node cache, fetched and unpacked first if
-    missing. `layer` is {"sha256", "size", "url"}."""
+    missing. `layer` is {"sha256", "size", "url"}; an empty `cache_dir` is
+    the working folder (YARN without a node cache: per container)."""
+    cache_dir = cache_dir or os.getcwd()
     sha = layer["sha256"]
     final = os.path.join(cache_dir, sha)
     if os.path.isdir(final):
@@ -106,8 +127,7 @@ def ensure_layer(cache_dir, layer):
         tmp = "%s.tmp.%d.%x" % (final, os.getpid(), random.getrandbits(32))
         archive = tmp + ".tar.gz"
         try:
-            _fetch(layer["url"], archive, sha, layer["size"])
-            _unpack(archive, tmp)
+            _unpack(_fetch(layer["url"], archive, sha, layer["size"]), tmp)
             os.rename(tmp, final)
         except NodeCacheError:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -122,3 +142,13 @@ def ensure_layer(cache_dir, layer):
             if os.path.exists(archive):
                 os.remove(archive)
     return final
+
+
+def ensure_layers(cache_dir, layers, threads=4):
+    """ensure_layer for each layer, a few at once (tar runs as a child
+    process); their folders in the given order."""
+    if len(layers) <= 1:
+        return [ensure_layer(cache_dir, layer) for layer in layers]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=min(threads, len(layers))) as pool:
+        return list(pool.map(lambda layer: ensure_layer(cache_dir, layer), layers))

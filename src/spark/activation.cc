@@ -27,6 +27,16 @@ std::string LoginName() {
 
 }  // namespace
 
+NodeCache YarnLayerFiles(const store::ResolvedEnv& env, const std::string& dir) {
+  NodeCache out;
+  out.dir = dir;
+  for (const env::Layer& layer : env.manifest.layers) {
+    out.layers.push_back(
+        {layer.sha256, layer.size, "file:" + LayerAlias(layer.sha256) + ".tar.gz"});
+  }
+  return out;
+}
+
 Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string& dir,
                                const store::OpenOptions& open) {
   NodeCache out;
@@ -81,7 +91,15 @@ Result<PreparedActivation> PrepareActivation(const ActivationRequest& request) {
   PreparedActivation out;
   out.env = std::move(env).value();
   std::optional<NodeCache> node_cache;
-  if (!request.node_cache.empty()) {
+  if (!request.node_cache.empty() && request.node_cache.front() != '/') {
+    return Error("--node-cache " + Quote(request.node_cache) +
+                 ": expected an absolute folder, the same path on every node");
+  }
+  if (request.master.manager == ClusterManager::kYarn) {
+    // The NodeManager puts each layer's file in the container's folder; the
+    // bootstrap unpacks it there, or into the node cache.
+    node_cache = YarnLayerFiles(out.env, request.node_cache);
+  } else if (!request.node_cache.empty()) {
     auto nc = NodeCacheFor(out.env, request.node_cache, request.open);
     if (!nc.ok()) return nc.error();
     node_cache = std::move(nc).value();
@@ -101,7 +119,7 @@ Result<PreparedActivation> PrepareActivation(const ActivationRequest& request) {
   plan.boot_url = "file://" + out.boot.archive;
   plan.python = request.python;
   plan.user_conf = request.user_conf;
-  plan.node_cache = node_cache.has_value();
+  plan.node_cache = !request.node_cache.empty();
   if (request.deploy_mode == DeployMode::kClient) {
     auto local = MaterializeLayers(out.env, request.cache_root, request.open);
     if (!local.ok()) return local.error();

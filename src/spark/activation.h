@@ -47,4 +47,9 @@ Result<PreparedActivation> PrepareActivation(const ActivationRequest& request);
 Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string& dir,
                                const store::OpenOptions& open);
 
+// YARN: the layers the NodeManager put in the container's folder as files
+// (spark.yarn.dist.files, "file:sparkenv-<sha>.tar.gz", relative), to unpack
+// into `dir` (empty: the container's folder).
+NodeCache YarnLayerFiles(const store::ResolvedEnv& env, const std::string& dir);
+
 }  // namespace sparkenv::spark

@@ -11,12 +11,20 @@ namespace {
 constexpr char kRoleDriver[] = "driver";
 
 bool IsPythonPathKey(std::string_view key) { return EndsWith(key, "Env.PYTHONPATH"); }
-bool IsArchivesKey(std::string_view key) {
-  return key == "spark.archives" || key == "spark.yarn.dist.archives";
+bool IsListKey(std::string_view key) {
+  return key == "spark.archives" || key == "spark.yarn.dist.archives" ||
+         key == "spark.yarn.dist.files";
+}
+
+// Whether the bootstrap unpacks the layers itself: always on YARN (the
+// NodeManager localizes each layer as a file, which is much faster than as
+// an archive), and with a node cache.
+bool BootstrapBringsLayers(const ActivationPlan& plan) {
+  return plan.node_cache || plan.master.manager == ClusterManager::kYarn;
 }
 
 std::string RelativePythonPath(const ActivationPlan& plan) {
-  if (plan.node_cache) return plan.boot_name;  // the bootstrap adds the node cache's folders
+  if (BootstrapBringsLayers(plan)) return plan.boot_name;  // the bootstrap adds the layers
   std::vector<std::string> parts = {plan.boot_name};
   for (const PlannedLayer& layer : plan.layers)
     parts.push_back(LayerAlias(layer.sha256) + "/site-packages");
@@ -30,11 +38,21 @@ std::string LocalPythonPath(const ActivationPlan& plan) {
 }
 
 std::string Archives(const ActivationPlan& plan) {
-  if (plan.node_cache) return plan.boot_url + "#" + plan.boot_name;
+  if (BootstrapBringsLayers(plan)) return plan.boot_url + "#" + plan.boot_name;
   std::vector<std::string> parts;
   for (const PlannedLayer& layer : plan.layers)
     parts.push_back(layer.url + "#" + LayerAlias(layer.sha256));
   parts.push_back(plan.boot_url + "#" + plan.boot_name);
+  return Join(parts, ",");
+}
+
+// YARN: each layer as a file in the container's folder, named
+// sparkenv-<sha>.tar.gz (the bootstrap unpacks it).
+std::string LayerFiles(const ActivationPlan& plan) {
+  std::vector<std::string> parts;
+  for (const PlannedLayer& layer : plan.layers) {
+    parts.push_back(layer.url + "#" + LayerAlias(layer.sha256) + ".tar.gz");
+  }
   return Join(parts, ",");
 }
 
@@ -50,7 +68,7 @@ std::string LayerAlias(std::string_view sha256) {
 
 std::string MergeSetting(std::string_view key, std::string_view ours, std::string_view theirs) {
   if (theirs.empty()) return std::string(ours);
-  if (IsArchivesKey(key)) return std::string(theirs) + "," + std::string(ours);
+  if (IsListKey(key)) return std::string(theirs) + "," + std::string(ours);
   if (IsPythonPathKey(key)) return std::string(ours) + ":" + std::string(theirs);
   return std::string(ours);
 }
@@ -62,14 +80,12 @@ Result<SparkSettings> MakeSettings(const ActivationPlan& plan) {
       (plan.driver_boot_dir.empty() || plan.driver_site_dirs.size() != plan.layers.size())) {
     return Error("client mode needs the driver's local copy of every layer", ErrorKind::kInternal);
   }
-  if (plan.node_cache && plan.master.manager != ClusterManager::kStandalone &&
-      plan.master.manager != ClusterManager::kLocalCluster) {
-    return Error("--node-cache is for standalone clusters (spark://), not " +
-                 Quote(plan.master.url) +
-                 (plan.master.manager == ClusterManager::kYarn
-                      ? ": YARN already keeps layers once per node for every application "
-                        "(PUBLIC localization)"
-                      : ": executors there have no shared node to cache on"));
+  if (plan.node_cache && (plan.master.manager == ClusterManager::kLocal ||
+                          plan.master.manager == ClusterManager::kKubernetes)) {
+    return Error("--node-cache is for standalone and YARN clusters, not " + Quote(plan.master.url) +
+                 (plan.master.manager == ClusterManager::kLocal
+                      ? ": a local master uses the driver's own copy"
+                      : ": a pod has no node folder shared between applications"));
   }
   SparkSettings out;
   auto conf = [&](std::string key, std::string value) {
@@ -98,6 +114,9 @@ Result<SparkSettings> MakeSettings(const ActivationPlan& plan) {
     }
     conf(manager == ClusterManager::kYarn ? "spark.yarn.dist.archives" : "spark.archives",
          Archives(plan));
+    if (manager == ClusterManager::kYarn && !plan.layers.empty()) {
+      conf("spark.yarn.dist.files", LayerFiles(plan));
+    }
     conf("spark.executorEnv.PYTHONPATH", RelativePythonPath(plan));
     if (plan.deploy_mode == DeployMode::kCluster) {
       const std::string prefix = manager == ClusterManager::kYarn ? "spark.yarn.appMasterEnv."

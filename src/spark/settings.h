@@ -1,13 +1,15 @@
 // The Spark settings that activate an environment, per cluster manager and
 // deploy mode (docs/activation.md explains each choice):
 //
-//   executors   every layer and the bootstrap as archives, unpacked into the
-//               executor's working folder (= its SparkFiles root) by Spark
-//               (spark.archives) or by YARN's NodeManager
-//               (spark.yarn.dist.archives, localized once per node when
-//               PUBLIC); spark.executorEnv.PYTHONPATH = the bootstrap
-//               folder, then each layer's site-packages, relative to that
-//               folder.
+//   executors   standalone, Kubernetes: every layer and the bootstrap as
+//               archives Spark unpacks into the executor's working folder
+//               (= its SparkFiles root; spark.archives);
+//               spark.executorEnv.PYTHONPATH = the bootstrap folder, then
+//               each layer's site-packages, relative to that folder.
+//               YARN: the bootstrap as an archive (spark.yarn.dist.archives),
+//               each layer as a file (spark.yarn.dist.files, localized once
+//               per node when PUBLIC), unpacked by the bootstrap; the
+//               PYTHONPATH is the bootstrap folder alone.
 //   driver      client mode: the driver runs here, so its PYTHONPATH names
 //               local copies (driver_env, for the spark-submit process);
 //               cluster mode: the same relative PYTHONPATH in the driver's
@@ -43,7 +45,7 @@ struct ActivationPlan {
   std::vector<std::string> driver_site_dirs;  // one per layer, in order
   std::string python;                         // spark.pyspark.python; empty: not set
   // The executors take the layers from a node-level cache (the bootstrap
-  // fetches them): only the bootstrap is shipped. Standalone clusters only.
+  // fetches them): only the bootstrap is shipped. Standalone and YARN.
   bool node_cache = false;
   // The user's own settings (spark-submit --conf and properties), for the
   // checks that depend on them.
@@ -68,12 +70,12 @@ std::string LayerAlias(std::string_view sha256);
 // The settings for `plan`. Errors: a deploy mode the master cannot do
 // (CheckDeployMode), client mode without the driver's local copies,
 // Kubernetes cluster mode with a local archive but no
-// spark.kubernetes.file.upload.path, a node cache on another cluster
-// manager than standalone.
+// spark.kubernetes.file.upload.path, a node cache with a local master or
+// on Kubernetes.
 Result<SparkSettings> MakeSettings(const ActivationPlan& plan);
 
-// How a setting the user also gave combines with ours: archive lists are
-// joined with ',' (theirs first), PYTHONPATHs with ':' (ours first, so the
+// How a setting the user also gave combines with ours: archive and file
+// lists are joined with ',' (theirs first), PYTHONPATHs with ':' (ours first, so the
 // environment wins), anything else is ours.
 std::string MergeSetting(std::string_view key, std::string_view ours, std::string_view theirs);
 

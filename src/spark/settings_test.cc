@@ -40,6 +40,13 @@ const std::string kRelative =
     "sparkenv-boot-0123456789abcdef:sparkenv-aaaaaaaaaaaaaaaa/site-packages:"
     "sparkenv-bbbbbbbbbbbbbbbb/site-packages";
 const std::string kLocal = "/c/boot:/c/layers/a/site-packages:/c/layers/b/site-packages";
+const std::string kBootArchive =
+    "file:///home/u/.cache/sparkenv/spark-v1/boot/"
+    "sparkenv-boot-0123456789abcdef.tar.gz#sparkenv-boot-0123456789abcdef";
+const std::string kLayerFiles = "hdfs:///envs/blobs/" + kShaA +
+                                ".tar.gz#sparkenv-aaaaaaaaaaaaaaaa.tar.gz,hdfs:///envs/blobs/" +
+                                kShaB + ".tar.gz#sparkenv-bbbbbbbbbbbbbbbb.tar.gz";
+const std::string kBoot = "sparkenv-boot-0123456789abcdef";
 
 TEST(MakeSettingsTest, EveryMasterAndDeployMode) {
   struct Case {
@@ -60,15 +67,19 @@ TEST(MakeSettingsTest, EveryMasterAndDeployMode) {
        DeployMode::kClient,
        {{"spark.archives", kArchives}, {"spark.executorEnv.PYTHONPATH", kRelative}},
        {{"PYTHONPATH", kLocal}, {"SPARKENV_ROLE", "driver"}}},
+      // YARN: the layers as files the bootstrap unpacks, the bootstrap as an archive.
       {"yarn",
        DeployMode::kClient,
-       {{"spark.yarn.dist.archives", kArchives}, {"spark.executorEnv.PYTHONPATH", kRelative}},
+       {{"spark.yarn.dist.archives", kBootArchive},
+        {"spark.yarn.dist.files", kLayerFiles},
+        {"spark.executorEnv.PYTHONPATH", kBoot}},
        {{"PYTHONPATH", kLocal}, {"SPARKENV_ROLE", "driver"}}},
       {"yarn",
        DeployMode::kCluster,
-       {{"spark.yarn.dist.archives", kArchives},
-        {"spark.executorEnv.PYTHONPATH", kRelative},
-        {"spark.yarn.appMasterEnv.PYTHONPATH", kRelative},
+       {{"spark.yarn.dist.archives", kBootArchive},
+        {"spark.yarn.dist.files", kLayerFiles},
+        {"spark.executorEnv.PYTHONPATH", kBoot},
+        {"spark.yarn.appMasterEnv.PYTHONPATH", kBoot},
         {"spark.yarn.appMasterEnv.SPARKENV_ROLE", "driver"}},
        {}},
       {"k8s://https://api:6443",
@@ -122,7 +133,7 @@ TEST(MakeSettingsTest, KubernetesClusterModeReadsArchivesFromTheStoreAndTheUploa
 }
 
 TEST(MakeSettingsTest, PythonAndRefusals) {
-  ActivationPlan p = Plan("yarn", DeployMode::kCluster, "hdfs:///e");
+  ActivationPlan p = Plan("spark://h:1", DeployMode::kClient, "hdfs:///e");
   p.python = "/opt/python3.11/bin/python3";
   auto s = MakeSettings(p);
   ASSERT_TRUE(s.ok());
@@ -137,6 +148,7 @@ TEST(MakeSettingsTest, PythonAndRefusals) {
 TEST(MergeSettingTest, ListsJoinPathsPutTheEnvironmentFirst) {
   EXPECT_EQ(MergeSetting("spark.archives", "ours#o", "theirs.zip#t"), "theirs.zip#t,ours#o");
   EXPECT_EQ(MergeSetting("spark.yarn.dist.archives", "o", ""), "o");
+  EXPECT_EQ(MergeSetting("spark.yarn.dist.files", "o", "t"), "t,o");
   EXPECT_EQ(MergeSetting("spark.executorEnv.PYTHONPATH", "env/sp", "/opt/lib"), "env/sp:/opt/lib");
   EXPECT_EQ(MergeSetting("spark.yarn.appMasterEnv.PYTHONPATH", "env/sp", "x"), "env/sp:x");
   EXPECT_EQ(MergeSetting("spark.pyspark.python", "/ours", "/theirs"), "/ours");
@@ -175,16 +187,19 @@ TEST(MakeSettingsTest, NodeCacheShipsOnlyTheBootstrap) {
   // The driver (client mode) keeps its own local copies.
   EXPECT_EQ(AsMap(s->driver_env).at("PYTHONPATH"), kLocal);
 
-  for (const char* master : {"yarn", "local[2]", "k8s://h"}) {
+  ActivationPlan yarn = Plan("yarn", DeployMode::kClient, "hdfs:///envs");
+  yarn.node_cache = true;
+  EXPECT_TRUE(MakeSettings(yarn).ok());
+  for (const char* master : {"local[2]", "k8s://h"}) {
     ActivationPlan other = Plan(master, DeployMode::kClient, "hdfs:///envs");
     other.node_cache = true;
     auto r = MakeSettings(other);
     ASSERT_FALSE(r.ok()) << master;
-    EXPECT_EQ(r.error().message().rfind(
-                  std::string("--node-cache is for standalone clusters (spark://), not '") +
-                      master + "': ",
-                  0),
-              0u)
+    EXPECT_EQ(
+        r.error().message().rfind(
+            std::string("--node-cache is for standalone and YARN clusters, not '") + master + "': ",
+            0),
+        0u)
         << r.error().message();
   }
 }

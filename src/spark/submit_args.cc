@@ -79,6 +79,8 @@ Result<SubmitArgs> ParseSubmitArgs(const std::vector<std::string>& args) {
       out.properties_file = text;
     } else if (name == "--archives") {
       out.archives = value;
+    } else if (name == "--files") {
+      out.files = value;
     } else if (name == "--conf" || name == "-c") {
       const size_t sep = text.find('=');
       if (sep == std::string::npos || sep == 0) {
@@ -208,9 +210,13 @@ std::vector<std::string> ApplySettings(const SubmitArgs& args, const Master& mas
     const std::string theirs = arg.substr(v.offset);
     arg = arg.substr(0, v.offset) + MergeSetting(key, ours, theirs);
   };
+  const std::string files_key =
+      master.manager == ClusterManager::kYarn ? "spark.yarn.dist.files" : "spark.files";
   for (const Setting& s : settings.conf) {
     if (s.key == archives_key && args.archives) {
       rewrite(*args.archives, s.key, s.value);
+    } else if (s.key == files_key && args.files) {
+      rewrite(*args.files, s.key, s.value);
     } else if (auto it = args.conf.find(s.key); it != args.conf.end()) {
       rewrite(it->second, s.key, s.value);
     } else if (auto p = properties.find(s.key); p != properties.end()) {

@@ -8,7 +8,7 @@
 // application and is never touched. Settings come, lowest precedence
 // first, from the properties file (--properties-file, else
 // spark-defaults.conf of SPARK_CONF_DIR or SPARK_HOME/conf), then --conf,
-// then the dedicated options (--master, --deploy-mode, --archives).
+// then the dedicated options (--master, --deploy-mode, --archives, --files).
 #pragma once
 
 #include <functional>
@@ -34,6 +34,7 @@ struct SubmitArgs {
   std::optional<std::string> deploy_mode;
   std::optional<std::string> properties_file;
   std::optional<Value> archives;      // --archives
+  std::optional<Value> files;         // --files
   std::map<std::string, Value> conf;  // --conf key=value (the last one of each key)
   std::map<std::string, std::string> conf_values;
 };
@@ -63,8 +64,9 @@ Result<DeployMode> EffectiveDeployMode(
     const std::function<std::optional<std::string>(const std::string&)>& getenv);
 
 // The command line with `settings` added: a setting the user also gave is
-// merged (MergeSetting) into the argument that gave it (--archives for the
-// archives key of this cluster manager, else the last --conf), or, when it
+// merged (MergeSetting) into the argument that gave it (--archives and
+// --files for the keys they set on this cluster manager, else the last
+// --conf), or, when it
 // came from the properties file, added as --conf with the merged value;
 // the rest are added as --conf right before the primary resource.
 std::vector<std::string> ApplySettings(const SubmitArgs& args, const Master& master,

@@ -70,6 +70,11 @@ TEST(ApplySettingsTest, MergesWithTheUsersOwnSettings) {
   EXPECT_EQ(ApplySettings(*a, *ParseMaster("spark://h:1"), {}, s)[3], "mine.zip#m,L#l");
   s.conf = {{"spark.yarn.dist.archives", "L#l"}};
   EXPECT_EQ(ApplySettings(*a, *ParseMaster("spark://h:1"), {}, s)[3], "mine.zip#m");
+  // --files on YARN is spark.yarn.dist.files.
+  auto f = ParseSubmitArgs({"--files=my.conf", "app.py"});
+  s.conf = {{"spark.yarn.dist.files", "L.tar.gz#l.tar.gz"}};
+  EXPECT_EQ(ApplySettings(*f, *ParseMaster("yarn"), {}, s),
+            (std::vector<std::string>{"--files=my.conf,L.tar.gz#l.tar.gz", "app.py"}));
 }
 
 class PropertiesTest : public ::testing::Test {

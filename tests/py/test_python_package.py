@@ -490,3 +490,19 @@ def test_boot_takes_layers_from_the_node_cache(tmp_path):
     assert ("sparkenv.EnvironmentMismatch: sparkenv: the environment %s is not available on this "
             "node: " % manifest.short_id) in r.stderr
     assert "ModuleNotFoundError" not in r.stderr
+
+
+def test_yarn_layer_files_are_unpacked_in_the_working_folder(tmp_path, monkeypatch):
+    """On YARN the NodeManager puts each layer as a file in the container's
+    folder; the bootstrap unpacks it there (no node cache)."""
+    from sparkenv import _nodecache
+    layers = [layer_tar(tmp_path / ("sparkenv-%d.tar.gz" % i), "mod%d" % i) for i in range(3)]
+    for i, layer in enumerate(layers):
+        layer["url"] = "file:sparkenv-%d.tar.gz" % i
+    monkeypatch.chdir(tmp_path)
+    folders = _nodecache.ensure_layers("", layers)
+    assert folders == [str(tmp_path / l["sha256"]) for l in layers]
+    assert (tmp_path / layers[2]["sha256"] / "site-packages" / "mod2" / "__init__.py").is_file()
+    # Read in place: no copy of the archive was made.
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tar.gz")) == [
+        "sparkenv-0.tar.gz", "sparkenv-1.tar.gz", "sparkenv-2.tar.gz"]

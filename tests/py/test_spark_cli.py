@@ -78,6 +78,11 @@ def archives_for(env, manifest, boot):
                      for l in manifest["layers"]] + ["file://%s.tar.gz#%s" % (boot, Path(boot).name)])
 
 
+def layer_files(env, manifest):
+    return ",".join("file://%s/layers/%s.tar.gz#sparkenv-%s.tar.gz" % (env, l["sha256"], l["sha256"][:16])
+                    for l in manifest["layers"])
+
+
 def relative_path(manifest, boot_name):
     return ":".join([boot_name] + ["sparkenv-%s/site-packages" % l["sha256"][:16]
                                    for l in manifest["layers"]])
@@ -95,17 +100,22 @@ def test_yarn_cluster_mode_settings(run, env_dir, tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stderr == ""
     boot = boot_of(tmp_path)
-    rel = relative_path(manifest, boot.name)
+    # YARN: the layers as files (the bootstrap unpacks them), the bootstrap as an archive.
     assert conf_lines(p.stdout) == {
-        "spark.yarn.dist.archives": archives_for(env, manifest, boot),
-        "spark.executorEnv.PYTHONPATH": rel,
-        "spark.yarn.appMasterEnv.PYTHONPATH": rel,
+        "spark.yarn.dist.archives": "file://%s.tar.gz#%s" % (boot, boot.name),
+        "spark.yarn.dist.files": layer_files(env, manifest),
+        "spark.executorEnv.PYTHONPATH": boot.name,
+        "spark.yarn.appMasterEnv.PYTHONPATH": boot.name,
         "spark.yarn.appMasterEnv.SPARKENV_ROLE": "driver",
     }
-    # Cluster mode unpacks nothing here; the bootstrap holds the manifest.
+    # Cluster mode unpacks nothing here; the bootstrap holds the manifest and
+    # the files to unpack in the container's folder.
     assert not (tmp_path / "spark-v1" / "layers").exists()
     config = json.loads((boot / "sparkenv-boot.json").read_text())
-    assert config == {"format": "sparkenv-boot/1", "manifest": manifest}
+    assert config == {"format": "sparkenv-boot/1", "manifest": manifest, "node_cache": {
+        "dir": "", "layers": [{"sha256": l["sha256"], "size": l["size"],
+                               "url": "file:sparkenv-%s.tar.gz" % l["sha256"][:16]}
+                              for l in manifest["layers"]]}}
     with tarfile.open("%s.tar.gz" % boot) as tar:
         assert "sitecustomize.py" in tar.getnames()
 
@@ -211,12 +221,12 @@ def test_submit_dry_run_merges_with_the_users_settings(run, env_dir, tmp_path):
             env={**os.environ, "SPARK_HOME": str(home)})
     assert p.returncode == 0, p.stderr
     boot = boot_of(tmp_path / "c")
-    rel = relative_path(manifest, boot.name)
     assert p.stdout.split() == [
         str(home / "bin" / "spark-submit"), "--master", "yarn", "--deploy-mode", "cluster",
-        "--archives", "mine.zip#m," + archives_for(env, manifest, boot),
-        "--conf", "spark.executorEnv.PYTHONPATH=%s:/opt/lib" % rel,
-        "--conf", "spark.yarn.appMasterEnv.PYTHONPATH=" + rel,
+        "--archives", "mine.zip#m,file://%s.tar.gz#%s" % (boot, boot.name),
+        "--conf", "spark.executorEnv.PYTHONPATH=%s:/opt/lib" % boot.name,
+        "--conf", "spark.yarn.dist.files=" + layer_files(env, manifest),
+        "--conf", "spark.yarn.appMasterEnv.PYTHONPATH=" + boot.name,
         "--conf", "spark.yarn.appMasterEnv.SPARKENV_ROLE=driver", "app.py", "--conf", "x"]
 
 
@@ -297,9 +307,12 @@ def test_node_cache_ships_only_the_bootstrap(run, env_dir, tmp_path):
     assert config["node_cache"] == {"dir": "/var/cache/nc", "layers": [
         {"sha256": l["sha256"], "size": l["size"],
          "url": "file://%s/layers/%s.tar.gz" % (env, l["sha256"])} for l in manifest["layers"]]}
-    p = run("spark-conf", env, "--master", "yarn", "--node-cache", "/var/cache/nc",
+    p = run("spark-conf", env, "--master", "local[2]", "--node-cache", "/var/cache/nc",
             "--cache-dir", tmp_path)
     assert p.returncode == 2
-    assert p.stderr == ("sparkenv: error: --node-cache is for standalone clusters (spark://), not "
-                        "'yarn': YARN already keeps layers once per node for every application "
-                        "(PUBLIC localization)\n")
+    assert p.stderr == ("sparkenv: error: --node-cache is for standalone and YARN clusters, not "
+                        "'local[2]': a local master uses the driver's own copy\n")
+    p = run("spark-conf", env, "--master", "yarn", "--node-cache", "var/nc", "--cache-dir", tmp_path)
+    assert p.returncode == 2
+    assert p.stderr == ("sparkenv: error: --node-cache 'var/nc': expected an absolute folder, the "
+                        "same path on every node\n")

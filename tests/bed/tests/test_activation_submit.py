@@ -7,7 +7,8 @@ OTHER versions of numpy and pandas and no bedapp: every executor (and the
 driver) must import the locked versions, from the environment's layers.
 
 On YARN a second application with the same environment downloads nothing:
-the layers are PUBLIC resources, localized once per node.
+the layers are PUBLIC resources (files, unpacked by the bootstrap), localized
+once per node.
 """
 import os
 import subprocess
@@ -106,8 +107,8 @@ def test_submit_imports_the_environment_everywhere(bed_env, built, stores, worke
 
 
 def public_layers(bed_env, manifest) -> dict:
-    """The NodeManager's PUBLIC cache entries of the environment's layers:
-    {blob name: (path, inode, mtime)}."""
+    """The NodeManager's PUBLIC cache entries of the environment's layers (the
+    blob files): {blob name: (path, inode, mtime)}."""
     blobs = {l["sha256"] + ".tar.gz" for l in manifest["layers"]}
     found = {}
     for entry in Path(bed_env["BED_YARN_WORK"]).glob("**/filecache/*/*.tar.gz"):
@@ -133,12 +134,13 @@ def test_yarn_second_application_downloads_nothing(bed_env, built, stores, worke
     check_report(report, versions, manifest, python=workers_python)
     # Nothing localized again: the same entries, untouched...
     assert public_layers(bed_env, manifest) == before
-    # ...and the executors imported from them.
-    dirs = [path for path, _, _ in before.values()]
+    # ...and the executors imported from what the bootstrap unpacked from them
+    # in their own folder.
+    sha = {l["package"]: l["sha256"] for l in manifest["layers"]}
     for t in report["udf"] + report["rdd"]:
         for module in ("numpy", "pandas", "bedapp"):
-            real = t["modules"][module]["real"]
-            assert any(real.startswith(d + "/") for d in dirs), (module, real)
+            assert t["modules"][module]["file"].startswith(
+                f"{t['cwd']}/{sha[module]}/site-packages/"), (module, t["modules"][module])
 
 
 def test_standalone_cluster_mode_is_refused_before_spark_submit(bed_env, built, tmp_path):
