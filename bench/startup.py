@@ -11,7 +11,8 @@ the run (the application's own staging files included).
 Methods (the same requirements, locked/downloaded for CPython 3.11 from the
 bed's PyPI mirror; every artifact on the bed's HDFS, world-readable):
   sparkenv     `sparkenv submit --env hdfs:///.../store/bench:latest` (one layer per wheel,
-               YARN localizes them as PUBLIC resources)
+               YARN localizes them as PUBLIC files, each container unpacks them)
+  sparkenv-nodecache  the same with --node-cache (unpacked once per node, across applications)
   classic      the classic recipe (tests/bed/baseline): unzipped wheels in an HDFS folder,
                `activate_env.py` adds every top-level entry with addFile(recursive=True)
   venv-pack    a venv packed with venv-pack into one tar.gz, `--archives hdfs://...#environment`,
@@ -57,7 +58,7 @@ SPARKENV = Path(os.environ.get("SPARKENV_BIN", ROOT / "build" / "sparkenv"))
 APP = ROOT / "bench" / "startup_app.py"
 BASELINE = ROOT / "tests" / "bed" / "baseline"
 REQUIREMENTS = ["pandas", "scikit-learn"]
-METHODS = ["sparkenv", "classic", "venv-pack", "pex"]
+METHODS = ["sparkenv", "sparkenv-nodecache", "classic", "venv-pack", "pex"]
 MODES = ["cold", "warm"]
 DEV_CACHE = Path(os.environ.get("SPARKENV_DEV_CACHE", Path.home() / ".cache" / "sparkenv-dev"))
 
@@ -155,9 +156,11 @@ def command(method, published, spark, env, python, cache: Path, pex_root: Path):
     conf = {**FRUGAL_CONF, **yarn_conf(spark, "client"), "spark.app.name": f"bench-{method}",
             "spark.pyspark.python": str(python), "spark.pyspark.driver.python": str(python)}
     extra_env = yarn_env(env, spark)
-    if method == "sparkenv":
-        head = [SPARKENV, "submit", "--env", published["store"], "--cache-dir", cache, "--quiet",
-                "--"]
+    if method.startswith("sparkenv"):
+        head = [SPARKENV, "submit", "--env", published["store"], "--cache-dir", cache, "--quiet"]
+        if method == "sparkenv-nodecache":
+            head += ["--node-cache", str(cache) + "-node"]
+        head.append("--")
         extra_env["HADOOP_CONF_DIR"] = env["HADOOP_CONF_DIR"]
         tail = [APP]
     elif method == "classic":
