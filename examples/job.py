@@ -5,9 +5,10 @@ numpy and pandas from the environment, and say where they imported them from.
 """
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import udf
+from pyspark.sql.types import StringType
 
 
-@udf("string")
+@udf(StringType())
 def where(_):
     import os
 
