@@ -316,3 +316,56 @@ def test_node_cache_ships_only_the_bootstrap(run, env_dir, tmp_path):
     assert p.returncode == 2
     assert p.stderr == ("sparkenv: error: --node-cache 'var/nc': expected an absolute folder, the "
                         "same path on every node\n")
+
+
+FACTS = {"implementation_name": "cpython", "implementation_version": "3.11.7", "os_name": "posix",
+         "platform_machine": "x86_64", "platform_python_implementation": "CPython",
+         "platform_release": "6.1.0", "platform_system": "Linux", "platform_version": "#1 SMP",
+         "python_full_version": "3.11.7", "python_version": "3.11", "sys_platform": "linux",
+         "abiflags": "", "free_threaded": False, "libc": ["glibc", [2, 36]],
+         "executable": "/usr/bin/python3", "host": "node1"}
+
+
+def fake_probe_spark(tmp_path, output, code=0):
+    """A spark-submit that prints `output` (what the probe application would)."""
+    home = tmp_path / "spark"
+    (home / "bin").mkdir(parents=True)
+    (tmp_path / "out.txt").write_text(output)
+    (home / "bin" / "spark-submit").write_text(
+        "#!/bin/sh\necho \"$@\" > %s/args.txt\ncat %s/out.txt\nexit %d\n" % (tmp_path, tmp_path, code))
+    (home / "bin" / "spark-submit").chmod(0o755)
+    return home
+
+
+def test_probe_writes_the_declared_target(run, tmp_path):
+    tasks = [dict(FACTS, executor_id=e, host="node" + e) for e in ("1", "2")]
+    home = fake_probe_spark(tmp_path, "log\nSPARKENV-PROBE " + json.dumps(
+        {"driver": FACTS, "tasks": tasks, "master": "yarn", "spark_version": "4.3.0"}) + "\n")
+    p = run("target", "probe", "--master", "yarn", "-o", tmp_path / "t.json", "--cache-dir",
+            tmp_path / "c", "--", "--conf", "spark.x=1",
+            env={**os.environ, "SPARK_HOME": str(home)})
+    assert p.returncode == 0, p.stderr
+    declared = run("target", "show", "--python", "3.11.7", "--platform", "manylinux_2_36_x86_64",
+                   "--json")
+    assert json.loads((tmp_path / "t.json").read_text()) == json.loads(declared.stdout)
+    assert "Target: --python 3.11.7 --platform manylinux_2_36_x86_64 (" in p.stderr
+    args = (tmp_path / "args.txt").read_text().split()
+    assert args[:6] == ["--master", "yarn", "--deploy-mode", "client", "--name", "sparkenv"]
+    assert args[-3:-1] == ["--conf", "spark.x=1"] and args[-1].endswith("/sparkenv/_probe.py")
+
+
+@pytest.mark.parametrize("args,output,code,message", [
+    (["--master", "yarn", "--", "--deploy-mode", "cluster"], "", 0,
+     "give the master with --master, not after '--': the probe always runs its driver here "
+     "(client mode)"),
+    (["--master", "yarn"], "no result\n", 0,
+     "the probe application printed no result (no line starting with 'SPARKENV-PROBE')"),
+    (["--master", "yarn"], "", 3,
+     "the probe application failed: spark-submit exited 3 (its output is above)"),
+])
+def test_probe_errors(run, tmp_path, args, output, code, message):
+    home = fake_probe_spark(tmp_path, output, code)
+    p = run("target", "probe", *args, "--cache-dir", tmp_path / "c",
+            env={**os.environ, "SPARK_HOME": str(home)})
+    assert p.returncode in (1, 2)
+    assert p.stderr.splitlines()[-1] == "sparkenv: error: " + message
