@@ -131,9 +131,14 @@ class Artifacts:
         root = f"/user/{self.user}/bench-startup/{tag}"
         hdfs = self.env["BED_HDFS_URL"]
         fs_shell(self.env, "-mkdir", "-p", root)
-        store = f"{hdfs}{root}/store"
-        run([SPARKENV, "push", self.work / "env", store, "--tag", "bench:latest"],
-            env={**os.environ, "HADOOP_CONF_DIR": self.env["HADOOP_CONF_DIR"]})
+        # One store per sparkenv method: each method's cold run must find
+        # nothing localized (the NodeManager caches by path).
+        stores = {}
+        for method in ("sparkenv", "sparkenv-nodecache"):
+            store = f"{hdfs}{root}/{method}-store"
+            run([SPARKENV, "push", self.work / "env", store, "--tag", "bench:latest"],
+                env={**os.environ, "HADOOP_CONF_DIR": self.env["HADOOP_CONF_DIR"]})
+            stores[method] = f"{store}/bench:latest"
         fs_shell(self.env, "-put", "-t", "8", self.work / "classic" / "site", f"{root}/classic",
                  timeout=900)
         fs_shell(self.env, "-put", self.work / "venv.tar.gz", f"{root}/venv.tar.gz")
@@ -142,7 +147,7 @@ class Artifacts:
         fs_shell(self.env, "-chmod", "-R", "a+rX", root)
         fs_shell(self.env, "-chmod", "a+rx", f"/user/{self.user}",
                  f"/user/{self.user}/bench-startup")
-        return {"store": f"{store}/bench:latest", "classic": f"{hdfs}{root}/classic",
+        return {"store": stores, "classic": f"{hdfs}{root}/classic",
                 "venv": f"{hdfs}{root}/venv.tar.gz", "pex": f"{hdfs}{root}/env.pex",
                 "root": root}
 
@@ -157,7 +162,8 @@ def command(method, published, spark, env, python, cache: Path, pex_root: Path):
             "spark.pyspark.python": str(python), "spark.pyspark.driver.python": str(python)}
     extra_env = yarn_env(env, spark)
     if method.startswith("sparkenv"):
-        head = [SPARKENV, "submit", "--env", published["store"], "--cache-dir", cache, "--quiet"]
+        head = [SPARKENV, "submit", "--env", published["store"][method], "--cache-dir", cache,
+                "--quiet"]
         if method == "sparkenv-nodecache":
             head += ["--node-cache", str(cache) + "-node"]
         head.append("--")
