@@ -54,6 +54,9 @@ std::function<int()> SetupDiff(CLI::App* app);
 std::function<int()> SetupPull(CLI::App* app);
 std::function<int()> SetupRm(CLI::App* app);
 std::function<int()> SetupGc(CLI::App* app);
+std::function<int()> SetupSubmit(CLI::App* app);
+std::function<int()> SetupSparkConf(CLI::App* app);
+std::function<int()> SetupPythonPackage(CLI::App* app);
 
 // Adds the target options (--python, --implementation, --platform, --abi,
 // --target) to any command that resolves or installs for a target; pass the

@@ -43,6 +43,12 @@ const std::vector<Command>& Commands() {
       {"rm", "Remove a tag or an environment from a store", SetupRm},
       {"gc", "Remove unreferenced blobs and stale temporary objects from a store", SetupGc},
       {"cache", "Show or clean the download cache (dir, info, clean)", SetupCache},
+      {"submit", "Run spark-submit with an environment active on the driver and the executors",
+       SetupSubmit},
+      {"spark-conf", "Print the Spark settings that activate an environment (for your launcher)",
+       SetupSparkConf},
+      {"python-package", "Write the Python package (sparkenv.activate) and activate_env.py",
+       SetupPythonPackage},
   };
   return commands;
 }

@@ -37,3 +37,9 @@ resolve() {
 
 resolve "$BED_DIR/hadoop/pom.xml" "$(bed_jars hadoop)"
 resolve "$BED_DIR/s3/pom.xml" "$(bed_jars s3proxy)"
+# S3A (hadoop-aws + the AWS SDK) for each Spark line's Hadoop client, so Spark
+# reads environments from S3 stores (tests/bed/s3a/, docs/bed-hadoop.md).
+for pom in "$BED_DIR"/s3a/pom-spark-*.xml; do
+  version=$(sed -n 's|.*<artifactId>hadoop-aws</artifactId>.*||; s|^ *<version>\([0-9.]*\)</version>.*|\1|p' "$pom" | tail -n 1)
+  resolve "$pom" "$SPARKENV_DEV_CACHE/bed-jars/s3a-hadoop-$version"
+done

@@ -1,0 +1,110 @@
+// sparkenv spark-conf: the settings `sparkenv submit` adds, for a launcher
+// of your own (Airflow, Livy, a script).
+#include <iostream>
+#include <memory>
+
+#include "base/strings.h"
+#include "command.h"
+#include "index/cache.h"
+#include "spark/activation.h"
+
+namespace sparkenv::cli {
+namespace {
+
+constexpr const char* kSparkConfFooter = R"(Examples:
+  sparkenv spark-conf hdfs:///user/alice/envs/myapp:prod --master yarn --deploy-mode cluster
+  sparkenv spark-conf s3://bucket/envs/myapp --master k8s://https://api:6443 --deploy-mode cluster --format properties
+  sparkenv spark-conf build/myenv --master 'local[4]' --format json
+
+Prints the settings that activate the environment for this master and
+deploy mode: '--conf key=value' lines (shell words), a properties file
+(spark-defaults.conf syntax) or JSON ({"conf": ..., "driver_env": ...}).
+In client mode the driver runs where the settings are used: the layers are
+unpacked here and the driver needs the PYTHONPATH printed under driver_env
+(stderr for the other formats). See docs/spark.md.)";
+
+struct SparkConfOptions {
+  std::string env;
+  std::string master;
+  std::string deploy_mode = "client";
+  std::string format = "conf";
+  std::string cache_dir;
+  std::string python;
+  std::string node_cache;
+  std::vector<std::string> conf;
+};
+
+}  // namespace
+
+std::function<int()> SetupSparkConf(CLI::App* app) {
+  auto o = std::make_shared<SparkConfOptions>();
+  app->add_option("env", o->env,
+                  "The environment: STORE/NAME[:TAG], STORE@ENVID or a folder written by "
+                  "'sparkenv build'")
+      ->required();
+  app->add_option(
+         "--master", o->master,
+         "Spark master: local[N], local-cluster[N,C,M], spark://HOST:PORT, yarn, k8s://URL")
+      ->required();
+  app->add_option("--deploy-mode", o->deploy_mode, "client (default) or cluster");
+  app->add_option("--format", o->format, "conf (default), properties or json");
+  app->add_option("--node-cache", o->node_cache,
+                  "Standalone clusters: a folder on every node where executors keep the layers "
+                  "across applications (an absolute path)");
+  app->add_option("--python", o->python,
+                  "The cluster's Python for the driver and the executors (spark.pyspark.python)");
+  app->add_option("--conf", o->conf,
+                  "A setting the launcher also passes (KEY=VALUE), e.g. "
+                  "spark.kubernetes.file.upload.path; repeatable");
+  app->add_option("--cache-dir", o->cache_dir,
+                  "Cache folder (default $SPARKENV_CACHE_DIR, else ~/.cache/sparkenv)");
+  app->footer(kSparkConfFooter);
+  return [o] {
+    if (o->format != "conf" && o->format != "properties" && o->format != "json") {
+      return ReportError(
+          Error("unknown format " + Quote(o->format) + ": expected conf, properties or json"));
+    }
+    auto master = spark::ParseMaster(o->master);
+    if (!master.ok()) return ReportError(master.error());
+    auto mode = spark::ParseDeployMode(o->deploy_mode);
+    if (!mode.ok()) return ReportError(mode.error());
+    spark::ActivationRequest request;
+    request.env_ref = o->env;
+    request.master = *master;
+    request.deploy_mode = *mode;
+    request.python = o->python;
+    request.node_cache = o->node_cache;
+    for (const std::string& kv : o->conf) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return ReportError(Error("--conf " + Quote(kv) + ": expected KEY=VALUE"));
+      }
+      request.user_conf[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    if (o->cache_dir.empty()) {
+      auto root = index::DefaultCacheRoot();
+      if (!root.ok()) return ReportError(root.error());
+      request.cache_root = *root;
+    } else {
+      request.cache_root = o->cache_dir;
+    }
+    auto prepared = spark::PrepareActivation(request);
+    if (!prepared.ok()) return ReportError(prepared.error());
+    const spark::SparkSettings& s = prepared->settings;
+    if (o->format == "json") {
+      std::cout << spark::ToJson(s);
+      return kExitOk;
+    }
+    std::cout << (o->format == "conf" ? spark::ToConfFlags(s) : spark::ToProperties(s));
+    if (!s.driver_env.empty()) {
+      std::cerr << "sparkenv: client mode: run the driver with";
+      for (const spark::Setting& e : s.driver_env) {
+        std::cerr << " " << e.key << "=" << spark::ShellQuote(e.value);
+      }
+      std::cerr << "\n";
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace sparkenv::cli

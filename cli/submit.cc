@@ -1,0 +1,125 @@
+// sparkenv submit: spark-submit with an environment active on the driver and
+// on every executor.
+#include <iostream>
+#include <memory>
+
+#include "base/strings.h"
+#include "command.h"
+#include "index/cache.h"
+#include "spark/activation.h"
+#include "spark/launcher.h"
+#include "spark/submit_args.h"
+
+namespace sparkenv::cli {
+namespace {
+
+constexpr const char* kSubmitFooter = R"(Examples:
+  sparkenv submit --env hdfs:///user/alice/envs/myapp:prod -- --master yarn --deploy-mode cluster app.py 1 2
+  sparkenv submit --env build/myenv -- --master 'local[4]' app.py
+  sparkenv submit --env s3://bucket/envs/myapp -- --master spark://host:7077 --conf spark.executor.memory=2g app.py
+
+Everything after '--' is spark-submit's command line, unchanged except for
+the settings that activate the environment (archives for the layers and a
+small bootstrap, spark.executorEnv.PYTHONPATH, spark.yarn.appMasterEnv.* in
+YARN cluster mode, ...), merged with the same settings of your own. In client
+mode (and with local masters) the layers are unpacked once into the cache and
+put on the driver's PYTHONPATH. spark-submit comes from --spark-home,
+$SPARK_HOME or PATH. See docs/spark.md.)";
+
+struct SubmitArgsOptions {
+  std::string env;
+  std::string spark_home;
+  std::string cache_dir;
+  std::string python;
+  std::string node_cache;
+  bool dry_run = false;
+  bool quiet = false;
+  std::vector<std::string> spark_args;
+};
+
+std::string CommandLine(const std::vector<spark::Setting>& env,
+                        const std::vector<std::string>& argv) {
+  std::string out;
+  for (const spark::Setting& s : env) out += s.key + "=" + spark::ShellQuote(s.value) + " ";
+  for (size_t i = 0; i < argv.size(); ++i) out += (i ? " " : "") + spark::ShellQuote(argv[i]);
+  return out;
+}
+
+}  // namespace
+
+std::function<int()> SetupSubmit(CLI::App* app) {
+  auto o = std::make_shared<SubmitArgsOptions>();
+  app->add_option("--env", o->env,
+                  "The environment: STORE/NAME[:TAG], STORE@ENVID or a folder written by "
+                  "'sparkenv build'")
+      ->required();
+  app->add_option("--node-cache", o->node_cache,
+                  "Standalone clusters: a folder on every node where executors keep the layers "
+                  "across applications (an absolute path)");
+  app->add_option("--python", o->python,
+                  "The cluster's Python for the driver and the executors (spark.pyspark.python)");
+  app->add_option("--spark-home", o->spark_home, "Spark's folder (default $SPARK_HOME, else PATH)");
+  app->add_option("--cache-dir", o->cache_dir,
+                  "Cache folder (default $SPARKENV_CACHE_DIR, else ~/.cache/sparkenv)");
+  app->add_flag("--dry-run", o->dry_run, "Print the spark-submit command instead of running it");
+  app->add_flag("-q,--quiet", o->quiet, "Print nothing before running spark-submit");
+  app->add_option("spark-submit-args", o->spark_args, "spark-submit's arguments, after '--'")
+      ->required();
+  app->footer(kSubmitFooter);
+  return [o] {
+    auto getenv = spark::ProcessGetenv();
+    auto args = spark::ParseSubmitArgs(o->spark_args);
+    if (!args.ok()) return ReportError(args.error());
+    auto conf = spark::EffectiveConf(*args, getenv);
+    if (!conf.ok()) return ReportError(conf.error());
+    auto master = spark::EffectiveMaster(*args, *conf, getenv);
+    if (!master.ok()) return ReportError(master.error());
+    auto mode = spark::EffectiveDeployMode(*args, *conf, getenv);
+    if (!mode.ok()) return ReportError(mode.error());
+
+    spark::ActivationRequest request;
+    request.env_ref = o->env;
+    request.master = *master;
+    request.deploy_mode = *mode;
+    request.python = o->python;
+    request.node_cache = o->node_cache;
+    request.user_conf = *conf;
+    if (o->cache_dir.empty()) {
+      auto root = index::DefaultCacheRoot();
+      if (!root.ok()) return ReportError(root.error());
+      request.cache_root = *root;
+    } else {
+      request.cache_root = o->cache_dir;
+    }
+    // What spark-submit would refuse is refused before anything is prepared.
+    Status supported = spark::CheckDeployMode(*master, *mode);
+    if (!supported.ok()) return ReportError(supported.error());
+    auto submit = spark::FindSparkSubmit(o->spark_home, getenv);
+    if (!submit.ok()) return ReportError(submit.error());
+    auto prepared = spark::PrepareActivation(request);
+    if (!prepared.ok()) return ReportError(prepared.error());
+
+    std::vector<std::string> argv = {*submit};
+    std::vector<std::string> rest = spark::ApplySettings(*args, *master, *conf, prepared->settings);
+    argv.insert(argv.end(), rest.begin(), rest.end());
+    const auto& m = prepared->env.manifest;
+    if (o->dry_run) {
+      std::cout << CommandLine(prepared->settings.driver_env, argv) << "\n";
+      return kExitOk;
+    }
+    if (!o->quiet) {
+      std::cerr << "sparkenv: environment " << m.env_id.substr(0, 12) << " (" << m.layers.size()
+                << " layers) on " << master->url << ", " << spark::ToString(*mode) << " mode";
+      if (prepared->local.unpacked > 0) {
+        std::cerr << "; unpacked " << prepared->local.unpacked << " layers for the driver";
+      }
+      std::cerr << "\n";
+    }
+    std::cout.flush();
+    std::cerr.flush();
+    auto env = spark::MergeEnvironment(spark::ProcessEnvironment(), prepared->settings.driver_env);
+    return ReportError(spark::ExecProcess(argv, env));
+  };
+}
+
+}  // namespace sparkenv::cli
