@@ -81,7 +81,7 @@ std::function<int()> SetupGc(CLI::App* app) {
               << " younger than the grace period (" << args->grace << ")\n";
     if (r.foreign > 0) {
       Warn("left " + Count(r.foreign, "object", "objects") +
-           " under blobs/ and tmp/ alone: not written by sparkenv");
+           " under blobs/, tmp/ and launch/ alone: not written by sparkenv");
     }
     return kExitOk;
   };

@@ -68,6 +68,12 @@ std::function<int()> SetupSparkConf(CLI::App* app) {
     if (!master.ok()) return ReportError(master.error());
     auto mode = spark::ParseDeployMode(o->deploy_mode);
     if (!mode.ok()) return ReportError(mode.error());
+    if (spark::NeedsLauncher(*master, *mode)) {
+      return ReportError(
+          Error("deploy mode cluster on the standalone cluster " + Quote(master->url) +
+                ": spark-submit refuses a Python application there, so no settings can do it; "
+                "'sparkenv submit' runs it through a launcher (docs/spark.md)"));
+    }
     spark::ActivationRequest request;
     request.env_ref = o->env;
     request.master = *master;

@@ -23,8 +23,11 @@ the settings that activate the environment (archives for the layers and a
 small bootstrap, spark.executorEnv.PYTHONPATH, spark.yarn.appMasterEnv.* in
 YARN cluster mode, ...), merged with the same settings of your own. In client
 mode (and with local masters) the layers are unpacked once into the cache and
-put on the driver's PYTHONPATH. spark-submit comes from --spark-home,
-$SPARK_HOME or PATH. See docs/spark.md.)";
+put on the driver's PYTHONPATH. In cluster mode on a standalone cluster,
+which spark-submit refuses for Python, the application goes into a launcher
+that Spark's PythonRunner runs on the driver's worker (published next to
+the environment; file:// and hdfs:// stores). spark-submit comes from
+--spark-home, $SPARK_HOME or PATH. See docs/spark.md.)";
 
 struct SubmitArgsOptions {
   std::string env;
@@ -91,16 +94,27 @@ std::function<int()> SetupSubmit(CLI::App* app) {
     } else {
       request.cache_root = o->cache_dir;
     }
-    // What spark-submit would refuse is refused before anything is prepared.
+    // What cannot work is refused before anything is prepared.
     Status supported = spark::CheckDeployMode(*master, *mode);
     if (!supported.ok()) return ReportError(supported.error());
+    if (spark::NeedsLauncher(*master, *mode)) {
+      auto script = spark::LauncherApplication(*args, *conf);
+      if (!script.ok()) return ReportError(script.error());
+      request.app_file = *script;
+    }
     auto submit = spark::FindSparkSubmit(o->spark_home, getenv);
     if (!submit.ok()) return ReportError(submit.error());
     auto prepared = spark::PrepareActivation(request);
     if (!prepared.ok()) return ReportError(prepared.error());
 
+    spark::SubmitArgs submit_args = *args;
+    if (prepared->launcher) {
+      submit_args =
+          spark::UseLauncher(*args, *conf, prepared->launcher->url, prepared->launcher->file_name);
+    }
     std::vector<std::string> argv = {*submit};
-    std::vector<std::string> rest = spark::ApplySettings(*args, *master, *conf, prepared->settings);
+    std::vector<std::string> rest =
+        spark::ApplySettings(submit_args, *master, *conf, prepared->settings);
     argv.insert(argv.end(), rest.begin(), rest.end());
     const auto& m = prepared->env.manifest;
     if (o->dry_run) {
@@ -112,6 +126,9 @@ std::function<int()> SetupSubmit(CLI::App* app) {
                 << " layers) on " << master->url << ", " << spark::ToString(*mode) << " mode";
       if (prepared->local.unpacked > 0) {
         std::cerr << "; unpacked " << prepared->local.unpacked << " layers for the driver";
+      }
+      if (prepared->launcher) {
+        std::cerr << "; the driver starts from the launcher " << prepared->launcher->url;
       }
       std::cerr << "\n";
     }

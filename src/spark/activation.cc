@@ -8,6 +8,8 @@
 #include "base/strings.h"
 #include "store/hadoop_conf.h"
 #include "store/hdfs_url.h"
+#include "store/layout.h"
+#include "store/open.h"
 
 namespace sparkenv::spark {
 
@@ -25,6 +27,42 @@ std::string LoginName() {
   return pw != nullptr && pw->pw_name != nullptr ? pw->pw_name : "";
 }
 
+// Writes the launcher and puts it where the worker hosting the driver can
+// read it (see PrepareActivation).
+Result<PublishedLauncher> PublishLauncher(const store::ResolvedEnv& env,
+                                          const ActivationRequest& request,
+                                          const NodeCache& node_cache) {
+  if (request.app_file.empty()) {
+    return Error("standalone cluster mode needs the application file", ErrorKind::kInternal);
+  }
+  auto launcher =
+      WriteLauncher(env.manifest_json, request.cache_root, node_cache, request.app_file);
+  if (!launcher.ok()) return launcher.error();
+  PublishedLauncher out;
+  if (env.ref.kind == store::EnvRef::Kind::kLocalDir) {
+    out.url = "file://" + launcher->jar;
+  } else {
+    auto backend = store::OpenBackend(env.ref.store_url, request.open);
+    if (!backend.ok()) return backend.error();
+    const std::string key = store::LaunchKey(launcher->sha256);
+    auto found = (*backend)->Stat(key);
+    if (!found.ok()) return found.error();
+    if (!found->has_value() || (*found)->size != launcher->size) {
+      store::WriteOptions options;
+      options.world_readable = true;
+      options.sha256 = launcher->sha256;
+      Status s = (*backend)->Upload(launcher->jar, key, options);
+      if (!s.ok()) return s.error();
+      out.uploaded = true;
+    }
+    out.url = (*backend)->HadoopUrl(key);
+  }
+  // The worker saves the jar under the last segment of its URL.
+  out.file_name = out.url.substr(out.url.rfind('/') + 1);
+  out.launcher = std::move(launcher).value();
+  return out;
+}
+
 }  // namespace
 
 NodeCache YarnLayerFiles(const store::ResolvedEnv& env, const std::string& dir) {
@@ -38,14 +76,16 @@ NodeCache YarnLayerFiles(const store::ResolvedEnv& env, const std::string& dir) 
 }
 
 Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string& dir,
-                               const store::OpenOptions& open) {
+                               const store::OpenOptions& open, NodeCachePurpose purpose) {
   NodeCache out;
   out.dir = dir;
-  if (dir.empty() || dir.front() != '/') {
+  if ((purpose == NodeCachePurpose::kNodeCache || !dir.empty()) &&
+      (dir.empty() || dir.front() != '/')) {
     return Error("--node-cache " + Quote(dir) +
                  ": expected an absolute folder, the same path on every node");
   }
   const std::string& store_url = env.ref.store_url;
+  const bool launcher = purpose == NodeCachePurpose::kLauncher;
   const bool hdfs = StartsWith(store_url, "hdfs:") || StartsWith(store_url, "webhdfs:") ||
                     StartsWith(store_url, "swebhdfs:") || StartsWith(store_url, "httpfs:");
   std::string base;  // "<endpoint>/webhdfs/v1<root>/blobs/"
@@ -70,6 +110,11 @@ Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string&
     std::string url = env.layer_urls[i];
     if (hdfs) {
       url = base + layer.sha256 + ".tar.gz?op=OPEN" + (user.empty() ? "" : "&user.name=" + user);
+    } else if (!StartsWith(url, "file://") && launcher) {
+      return Error(
+          "deploy mode cluster on a standalone cluster: the driver fetches the environment's "
+          "layers itself, from a shared folder (file://) or HDFS (WebHDFS), not from " +
+          Quote(store_url) + "; use an hdfs:// store, or --deploy-mode client");
     } else if (!StartsWith(url, "file://")) {
       return Error(
           "--node-cache reads layers from a shared folder (file://) or HDFS (WebHDFS), "
@@ -95,7 +140,12 @@ Result<PreparedActivation> PrepareActivation(const ActivationRequest& request) {
     return Error("--node-cache " + Quote(request.node_cache) +
                  ": expected an absolute folder, the same path on every node");
   }
-  if (request.master.manager == ClusterManager::kYarn) {
+  const bool needs_launcher = NeedsLauncher(request.master, request.deploy_mode);
+  if (needs_launcher) {
+    auto nc = NodeCacheFor(out.env, request.node_cache, request.open, NodeCachePurpose::kLauncher);
+    if (!nc.ok()) return nc.error();
+    node_cache = std::move(nc).value();
+  } else if (request.master.manager == ClusterManager::kYarn) {
     // The NodeManager puts each layer's file in the container's folder; the
     // bootstrap unpacks it there, or into the node cache.
     node_cache = YarnLayerFiles(out.env, request.node_cache);
@@ -117,9 +167,16 @@ Result<PreparedActivation> PrepareActivation(const ActivationRequest& request) {
   }
   plan.boot_name = out.boot.name;
   plan.boot_url = "file://" + out.boot.archive;
+  if (needs_launcher) {
+    auto published = PublishLauncher(out.env, request, *node_cache);
+    if (!published.ok()) return published.error();
+    out.launcher = std::move(published).value();
+    plan.boot_name = out.launcher->launcher.name;
+    plan.boot_url = out.launcher->url;
+  }
   plan.python = request.python;
   plan.user_conf = request.user_conf;
-  plan.node_cache = !request.node_cache.empty();
+  plan.node_cache = !request.node_cache.empty() || needs_launcher;
   if (request.deploy_mode == DeployMode::kClient) {
     auto local = MaterializeLayers(out.env, request.cache_root, request.open);
     if (!local.ok()) return local.error();

@@ -70,5 +70,22 @@ TEST(NodeCacheForTest, SharedFoldersAndRefusals) {
       "--node-cache 'relative/dir': expected an absolute folder, the same path on every node");
 }
 
+TEST(NodeCacheForTest, TheLauncherFetchesIntoTheWorkingFolderByDefault) {
+  store::ResolvedEnv local = Env("/shared/envs");
+  local.layer_urls = {"file:///shared/envs/blobs/x.tar.gz"};
+  auto nc = NodeCacheFor(local, "", Options({}), NodeCachePurpose::kLauncher);
+  ASSERT_TRUE(nc.ok()) << nc.error().message();
+  EXPECT_EQ(nc->dir, "");
+  EXPECT_EQ(nc->layers[0].url, "file:///shared/envs/blobs/x.tar.gz");
+  EXPECT_FALSE(NodeCacheFor(local, "", Options({})).ok());  // --node-cache needs a folder
+
+  store::ResolvedEnv s3 = Env("s3://bucket/envs");
+  s3.layer_urls = {"s3a://bucket/envs/blobs/x.tar.gz"};
+  EXPECT_EQ(NodeCacheFor(s3, "", Options({}), NodeCachePurpose::kLauncher).error().message(),
+            "deploy mode cluster on a standalone cluster: the driver fetches the environment's "
+            "layers itself, from a shared folder (file://) or HDFS (WebHDFS), not from "
+            "'s3://bucket/envs'; use an hdfs:// store, or --deploy-mode client");
+}
+
 }  // namespace
 }  // namespace sparkenv::spark

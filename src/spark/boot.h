@@ -61,4 +61,33 @@ std::string BootName(const std::vector<std::pair<std::string, std::string>>& fil
 Result<Boot> WriteBoot(std::string_view manifest_json, const std::string& cache_root,
                        const NodeCache* node_cache = nullptr);
 
+// Standalone cluster mode (docs/spark.md). spark-submit refuses a Python
+// application there, so `sparkenv submit` gives it a launcher as a JVM
+// application run by org.apache.spark.deploy.PythonRunner: the worker that
+// hosts the driver downloads the launcher into the driver's folder and runs
+// `python <name>.jar ARGS...`. The launcher is a zip holding the bootstrap's
+// files (BootFiles with `node_cache`: the driver and the executors fetch the
+// layers themselves), __main__.py (python/sparkenv/_launch_main.py),
+// sparkenv-launch.json naming the application, and the application script
+// under sparkenv-app/. The same archive is the executors' bootstrap
+// (spark.archives <url>#<name>).
+//
+//   <cache>/spark-v1/launch/<name>.jar   name: BootName of all its files
+struct Launcher {
+  std::string name;    // sparkenv-boot-<16 hex>
+  std::string jar;     // the local file
+  std::string sha256;  // of the jar's bytes
+  uint64_t size = 0;
+};
+
+// The launcher's files (sorted). `app_name` is the script's file name.
+Result<std::vector<std::pair<std::string, std::string>>> LauncherFiles(
+    std::string_view manifest_json, const NodeCache& node_cache, std::string_view app_name,
+    std::string_view app_bytes);
+
+// Writes (or finds) the launcher for this manifest and the application
+// script at `app_path` (a local file; errors name it).
+Result<Launcher> WriteLauncher(std::string_view manifest_json, const std::string& cache_root,
+                               const NodeCache& node_cache, const std::string& app_path);
+
 }  // namespace sparkenv::spark

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -77,6 +78,54 @@ TEST(BootTest, WrittenOnceAsFolderAndArchiveEvenConcurrently) {
   auto again = WriteBoot(kManifest, root.string());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(Read(again->archive), archive);
+  fs::remove_all(root);
+}
+
+TEST(LauncherTest, FilesAreTheBootstrapTheEntryAndTheApplication) {
+  NodeCache nc;
+  nc.layers = {{std::string(64, 'a'), 12, "file:///shared/blobs/a.tar.gz"}};
+  auto files = LauncherFiles(kManifest, nc, "job.py", "print(1)\n");
+  ASSERT_TRUE(files.ok()) << files.error().message();
+  std::map<std::string, std::string> by_path(files->begin(), files->end());
+  EXPECT_EQ(by_path["__main__.py"], by_path["sparkenv/_launch_main.py"]);
+  EXPECT_EQ(by_path["sparkenv-app/job.py"], "print(1)\n");
+  auto launch = nlohmann::json::parse(by_path["sparkenv-launch.json"]);
+  EXPECT_EQ(launch["format"], "sparkenv-launch/1");
+  EXPECT_EQ(launch["app"], "sparkenv-app/job.py");
+  auto config = nlohmann::json::parse(by_path["sparkenv-boot.json"]);
+  EXPECT_EQ(config["node_cache"]["dir"], "");
+  EXPECT_EQ(config["node_cache"]["layers"][0]["url"], "file:///shared/blobs/a.tar.gz");
+  EXPECT_EQ(files->size(), PythonSources().size() + 5);
+  // The name follows the application too.
+  EXPECT_NE(BootName(*files), BootName(*LauncherFiles(kManifest, nc, "job.py", "print(2)\n")));
+  EXPECT_FALSE(LauncherFiles(kManifest, nc, "../job.py", "").ok());
+}
+
+TEST(LauncherTest, WrittenAsAJarOnce) {
+  const fs::path root = fs::temp_directory_path() / ("sparkenv-launch-" + std::to_string(getpid()));
+  fs::create_directories(root);
+  std::ofstream(root / "job.py") << "print(1)\n";
+  NodeCache nc;
+  auto l = WriteLauncher(kManifest, root.string(), nc, (root / "job.py").string());
+  ASSERT_TRUE(l.ok()) << l.error().message();
+  EXPECT_EQ(l->jar, (root / "spark-v1" / "launch" / (l->name + ".jar")).string());
+  const std::string jar = Read(l->jar);
+  EXPECT_EQ(jar.substr(0, 4), std::string("PK\x03\x04", 4));  // a zip: Spark takes it as a jar
+  EXPECT_EQ(l->size, jar.size());
+  EXPECT_EQ(l->sha256.size(), 64u);
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(root / "spark-v1" / "launch")) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1u);
+  auto again = WriteLauncher(kManifest, root.string(), nc, (root / "job.py").string());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->sha256, l->sha256);
+  auto missing = WriteLauncher(kManifest, root.string(), nc, (root / "none.py").string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(),
+            "cannot read the application '" + (root / "none.py").string() + "': no such file");
   fs::remove_all(root);
 }
 

@@ -63,18 +63,15 @@ Status CheckDeployMode(const Master& master, DeployMode mode) {
       return Error("deploy mode cluster is not possible with master " + Quote(master.url) +
                    ": a local master runs the driver here (use --deploy-mode client)");
     case ClusterManager::kStandalone:
-      return Error(
-          "deploy mode cluster is not possible for a Python application on the "
-          "standalone cluster " +
-          Quote(master.url) +
-          ": spark-submit refuses it (\"Cluster deploy mode is currently not supported "
-          "for python applications on standalone clusters\"); use --deploy-mode client, "
-          "or YARN or Kubernetes for cluster mode");
     case ClusterManager::kYarn:
     case ClusterManager::kKubernetes:
       return Status();
   }
   return Status();
+}
+
+bool NeedsLauncher(const Master& master, DeployMode mode) {
+  return master.manager == ClusterManager::kStandalone && mode == DeployMode::kCluster;
 }
 
 }  // namespace sparkenv::spark

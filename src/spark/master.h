@@ -34,10 +34,14 @@ Result<DeployMode> ParseDeployMode(std::string_view text);
 
 std::string_view ToString(DeployMode mode);
 
-// Refuses what spark-submit refuses for a Python application, before
-// anything is prepared: cluster mode with a local master, and cluster mode
-// on a standalone cluster ("Cluster deploy mode is currently not supported
-// for python applications on standalone clusters", Spark 3.5 and 4.x).
+// Refuses what cannot work, before anything is prepared: cluster mode with
+// a local master. Cluster mode on a standalone cluster, which spark-submit
+// refuses for a Python application ("Cluster deploy mode is currently not
+// supported for python applications on standalone clusters", Spark 3.5 and
+// 4.x), passes: `sparkenv submit` runs it through a launcher (boot.h).
 Status CheckDeployMode(const Master& master, DeployMode mode);
+
+// Standalone cluster mode: the application goes through sparkenv's launcher.
+bool NeedsLauncher(const Master& master, DeployMode mode);
 
 }  // namespace sparkenv::spark

@@ -48,16 +48,15 @@ TEST(ParseDeployModeTest, ClientOrCluster) {
             "unknown deploy mode 'Cluster': expected client or cluster");
 }
 
-TEST(CheckDeployModeTest, WhatSparkSubmitRefusesIsRefusedFirst) {
+TEST(CheckDeployModeTest, WhatCannotWorkIsRefusedFirst) {
   EXPECT_TRUE(CheckDeployMode(*ParseMaster("yarn"), DeployMode::kCluster).ok());
   EXPECT_TRUE(CheckDeployMode(*ParseMaster("k8s://h"), DeployMode::kCluster).ok());
   EXPECT_TRUE(CheckDeployMode(*ParseMaster("spark://h:1"), DeployMode::kClient).ok());
-  EXPECT_EQ(
-      CheckDeployMode(*ParseMaster("spark://h:1"), DeployMode::kCluster).error().message(),
-      "deploy mode cluster is not possible for a Python application on the standalone "
-      "cluster 'spark://h:1': spark-submit refuses it (\"Cluster deploy mode is currently not "
-      "supported for python applications on standalone clusters\"); use --deploy-mode "
-      "client, or YARN or Kubernetes for cluster mode");
+  // spark-submit refuses it for Python; sparkenv submit goes through a launcher.
+  EXPECT_TRUE(CheckDeployMode(*ParseMaster("spark://h:1"), DeployMode::kCluster).ok());
+  EXPECT_TRUE(NeedsLauncher(*ParseMaster("spark://h:1"), DeployMode::kCluster));
+  EXPECT_FALSE(NeedsLauncher(*ParseMaster("spark://h:1"), DeployMode::kClient));
+  EXPECT_FALSE(NeedsLauncher(*ParseMaster("yarn"), DeployMode::kCluster));
   EXPECT_EQ(CheckDeployMode(*ParseMaster("local[2]"), DeployMode::kCluster).error().message(),
             "deploy mode cluster is not possible with master 'local[2]': a local master runs the "
             "driver here (use --deploy-mode client)");

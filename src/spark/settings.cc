@@ -80,6 +80,10 @@ Result<SparkSettings> MakeSettings(const ActivationPlan& plan) {
       (plan.driver_boot_dir.empty() || plan.driver_site_dirs.size() != plan.layers.size())) {
     return Error("client mode needs the driver's local copy of every layer", ErrorKind::kInternal);
   }
+  if (NeedsLauncher(plan.master, plan.deploy_mode) && !plan.node_cache) {
+    // The launcher (boot.h) is the bootstrap, and it brings the layers.
+    return Error("standalone cluster mode needs sparkenv's launcher", ErrorKind::kInternal);
+  }
   if (plan.node_cache && (plan.master.manager == ClusterManager::kLocal ||
                           plan.master.manager == ClusterManager::kKubernetes)) {
     return Error("--node-cache is for standalone and YARN clusters, not " + Quote(plan.master.url) +
@@ -118,7 +122,7 @@ Result<SparkSettings> MakeSettings(const ActivationPlan& plan) {
       conf("spark.yarn.dist.files", LayerFiles(plan));
     }
     conf("spark.executorEnv.PYTHONPATH", RelativePythonPath(plan));
-    if (plan.deploy_mode == DeployMode::kCluster) {
+    if (plan.deploy_mode == DeployMode::kCluster && manager != ClusterManager::kStandalone) {
       const std::string prefix = manager == ClusterManager::kYarn ? "spark.yarn.appMasterEnv."
                                                                   : "spark.kubernetes.driverEnv.";
       conf(prefix + "PYTHONPATH", RelativePythonPath(plan));

@@ -15,6 +15,9 @@
 //               cluster mode: the same relative PYTHONPATH in the driver's
 //               container (spark.yarn.appMasterEnv.*,
 //               spark.kubernetes.driverEnv.*).
+//               Standalone cluster mode: the driver runs sparkenv's
+//               launcher (boot.h), which is also the bootstrap archive and
+//               fetches the layers on the driver and the executors.
 //   local[N]    tasks run in the driver's JVM and working folder: no
 //               archives, the executors' PYTHONPATH names the local copies.
 #pragma once
@@ -45,7 +48,8 @@ struct ActivationPlan {
   std::vector<std::string> driver_site_dirs;  // one per layer, in order
   std::string python;                         // spark.pyspark.python; empty: not set
   // The executors take the layers from a node-level cache (the bootstrap
-  // fetches them): only the bootstrap is shipped. Standalone and YARN.
+  // fetches them): only the bootstrap is shipped. Standalone and YARN; in
+  // standalone cluster mode always (boot_url is then the launcher).
   bool node_cache = false;
   // The user's own settings (spark-submit --conf and properties), for the
   // checks that depend on them.

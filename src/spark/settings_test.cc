@@ -139,10 +139,28 @@ TEST(MakeSettingsTest, PythonAndRefusals) {
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->conf.back(), (Setting{"spark.pyspark.python", "/opt/python3.11/bin/python3"}));
 
-  auto refused = MakeSettings(Plan("spark://h:1", DeployMode::kCluster, "hdfs:///e"));
+  auto refused = MakeSettings(Plan("local[2]", DeployMode::kCluster, "hdfs:///e"));
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().message().rfind("deploy mode cluster is not possible for a Python", 0),
+  EXPECT_EQ(refused.error().message().rfind("deploy mode cluster is not possible with master", 0),
             0u);
+  // Standalone cluster mode only with the launcher.
+  refused = MakeSettings(Plan("spark://h:1", DeployMode::kCluster, "hdfs:///e"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message(), "standalone cluster mode needs sparkenv's launcher");
+}
+
+TEST(MakeSettingsTest, StandaloneClusterModeShipsTheLauncherAlone) {
+  ActivationPlan p = Plan("spark://h:1", DeployMode::kCluster, "hdfs:///e");
+  p.node_cache = true;
+  p.boot_url = "hdfs:///e/launch/" + kShaA + ".jar";
+  auto s = MakeSettings(p);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  // The launcher is the executors' bootstrap, which fetches the layers; the
+  // driver's side is the launcher's own business: no driver settings.
+  EXPECT_EQ(AsMap(s->conf), (std::map<std::string, std::string>{
+                                {"spark.archives", "hdfs:///e/launch/" + kShaA + ".jar#" + kBoot},
+                                {"spark.executorEnv.PYTHONPATH", kBoot}}));
+  EXPECT_TRUE(s->driver_env.empty());
 }
 
 TEST(MergeSettingTest, ListsJoinPathsPutTheEnvironmentFirst) {

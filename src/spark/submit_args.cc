@@ -81,6 +81,12 @@ Result<SubmitArgs> ParseSubmitArgs(const std::vector<std::string>& args) {
       out.archives = value;
     } else if (name == "--files") {
       out.files = value;
+    } else if (name == "--py-files") {
+      out.py_files = value;
+    } else if (name == "--class") {
+      out.main_class = value;
+    } else if (name == "--name") {
+      out.name = value;
     } else if (name == "--conf" || name == "-c") {
       const size_t sep = text.find('=');
       if (sep == std::string::npos || sep == 0) {
@@ -97,6 +103,52 @@ Result<SubmitArgs> ParseSubmitArgs(const std::vector<std::string>& args) {
         "the spark-submit arguments name no application: expected options, then the Python "
         "file (e.g. -- --master yarn app.py ARGS)");
   }
+  return out;
+}
+
+Result<std::string> LauncherApplication(const SubmitArgs& args,
+                                        const std::map<std::string, std::string>& conf) {
+  const std::string& primary = args.args[args.primary];
+  const std::string where = "deploy mode cluster on a standalone cluster: ";
+  if (args.main_class) {
+    return Error(where + "--class is for JVM applications; sparkenv submit runs Python ones");
+  }
+  auto py_files = conf.find("spark.submit.pyFiles");
+  if (args.py_files || (py_files != conf.end() && !py_files->second.empty())) {
+    return Error(where +
+                 "--py-files cannot reach the driver on its worker; build your own code into "
+                 "the environment with 'sparkenv build --app PATH' instead");
+  }
+  std::string path = primary;
+  if (StartsWith(path, "file://")) {
+    path = path.substr(7);
+  } else if (StartsWith(path, "file:")) {
+    path = path.substr(5);
+  } else if (path.find("://") != std::string::npos) {
+    return Error(where + "the application " + Quote(primary) +
+                 " must be a local file (sparkenv puts it into the driver's launcher)");
+  }
+  if (!EndsWith(path, ".py")) {
+    return Error(where + "the application " + Quote(primary) + " must be a Python file (.py)");
+  }
+  return path;
+}
+
+SubmitArgs UseLauncher(const SubmitArgs& args, const std::map<std::string, std::string>& conf,
+                       const std::string& url, const std::string& file_name) {
+  SubmitArgs out = args;
+  std::vector<std::string> head(args.args.begin(), args.args.begin() + args.primary);
+  if (!args.name && !conf.contains("spark.app.name")) {
+    std::string app = args.args[args.primary];
+    const size_t slash = app.rfind('/');
+    if (slash != std::string::npos) app = app.substr(slash + 1);
+    head.insert(head.end(), {"--name", app});
+  }
+  head.insert(head.end(), {"--class", "org.apache.spark.deploy.PythonRunner"});
+  out.primary = head.size();
+  head.insert(head.end(), {url, file_name, ""});
+  head.insert(head.end(), args.args.begin() + args.primary + 1, args.args.end());
+  out.args = std::move(head);
   return out;
 }
 

@@ -35,6 +35,9 @@ struct SubmitArgs {
   std::optional<std::string> properties_file;
   std::optional<Value> archives;      // --archives
   std::optional<Value> files;         // --files
+  std::optional<Value> py_files;      // --py-files
+  std::optional<Value> main_class;    // --class
+  std::optional<Value> name;          // --name
   std::map<std::string, Value> conf;  // --conf key=value (the last one of each key)
   std::map<std::string, std::string> conf_values;
 };
@@ -72,5 +75,23 @@ Result<DeployMode> EffectiveDeployMode(
 std::vector<std::string> ApplySettings(const SubmitArgs& args, const Master& master,
                                        const std::map<std::string, std::string>& properties,
                                        const SparkSettings& settings);
+
+// Standalone cluster mode (NeedsLauncher): the application script the
+// launcher carries, i.e. the primary resource as a local path. Errors: not a
+// .py file, not a local file (a URL), --py-files or spark.submit.pyFiles
+// (they would not reach the driver on its worker: build your own code into
+// the environment with `sparkenv build --app`), --class.
+Result<std::string> LauncherApplication(const SubmitArgs& args,
+                                        const std::map<std::string, std::string>& conf);
+
+// The command line with the primary resource replaced by the launcher, as
+// spark-submit takes a JVM application in standalone cluster mode: `[--name
+// APP.py] --class org.apache.spark.deploy.PythonRunner URL FILE_NAME ''
+// ARGS...` (PythonRunner's arguments: the Python file in the driver's
+// folder, the --py-files list, the application's). --name keeps the
+// application's name (spark-submit would name it after the class) unless
+// the user set one.
+SubmitArgs UseLauncher(const SubmitArgs& args, const std::map<std::string, std::string>& conf,
+                       const std::string& url, const std::string& file_name);
 
 }  // namespace sparkenv::spark

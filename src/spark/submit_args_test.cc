@@ -47,6 +47,60 @@ TEST(ParseSubmitArgsTest, Errors) {
             "spark-submit option --name needs a value");
 }
 
+TEST(LauncherTest, TheApplicationIsALocalPythonFile) {
+  const std::map<std::string, std::string> none;
+  auto a = ParseSubmitArgs({"--master", "spark://h:7077", "jobs/app.py", "1"});
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*LauncherApplication(*a, none), "jobs/app.py");
+  EXPECT_EQ(*LauncherApplication(*ParseSubmitArgs({"file:///srv/app.py"}), none), "/srv/app.py");
+  const std::string p = "deploy mode cluster on a standalone cluster: ";
+  EXPECT_EQ(LauncherApplication(*ParseSubmitArgs({"hdfs:///apps/app.py"}), none).error().message(),
+            p + "the application 'hdfs:///apps/app.py' must be a local file (sparkenv puts it "
+                "into the driver's launcher)");
+  EXPECT_EQ(LauncherApplication(*ParseSubmitArgs({"app.jar"}), none).error().message(),
+            p + "the application 'app.jar' must be a Python file (.py)");
+  EXPECT_EQ(LauncherApplication(*ParseSubmitArgs({"--py-files", "lib.zip", "app.py"}), none)
+                .error()
+                .message(),
+            p + "--py-files cannot reach the driver on its worker; build your own code into the "
+                "environment with 'sparkenv build --app PATH' instead");
+  EXPECT_FALSE(LauncherApplication(*ParseSubmitArgs({"app.py"}),
+                                   {{"spark.submit.pyFiles", "hdfs:///lib.zip"}})
+                   .ok());
+  EXPECT_EQ(
+      LauncherApplication(*ParseSubmitArgs({"--class", "a.B", "app.py"}), none).error().message(),
+      p + "--class is for JVM applications; sparkenv submit runs Python ones");
+}
+
+TEST(LauncherTest, ThePrimaryResourceBecomesTheLauncherRunByPythonRunner) {
+  auto a = ParseSubmitArgs(
+      {"--master", "spark://h:7077", "--deploy-mode", "cluster", "jobs/app.py", "--in", "x"});
+  ASSERT_TRUE(a.ok());
+  SubmitArgs l = UseLauncher(*a, {}, "hdfs://nn:8020/envs/launch/x.jar", "sparkenv-boot-1.jar");
+  EXPECT_EQ(l.args,
+            (std::vector<std::string>{
+                "--master", "spark://h:7077", "--deploy-mode", "cluster", "--name", "app.py",
+                "--class", "org.apache.spark.deploy.PythonRunner",
+                "hdfs://nn:8020/envs/launch/x.jar", "sparkenv-boot-1.jar", "", "--in", "x"}));
+  EXPECT_EQ(l.args[l.primary], "hdfs://nn:8020/envs/launch/x.jar");
+  // Settings go before the primary resource, as for any application.
+  SparkSettings s;
+  s.conf = {{"spark.archives", "L#b"}};
+  auto argv = ApplySettings(l, *ParseMaster("spark://h:7077"), {}, s);
+  EXPECT_EQ(
+      std::vector<std::string>(argv.begin() + 8, argv.end()),
+      (std::vector<std::string>{"--conf", "spark.archives=L#b", "hdfs://nn:8020/envs/launch/x.jar",
+                                "sparkenv-boot-1.jar", "", "--in", "x"}));
+  // The user's own name stays.
+  a = ParseSubmitArgs({"--name", "nightly", "app.py"});
+  EXPECT_EQ(UseLauncher(*a, {}, "u", "f").args,
+            (std::vector<std::string>{"--name", "nightly", "--class",
+                                      "org.apache.spark.deploy.PythonRunner", "u", "f", ""}));
+  EXPECT_EQ(
+      UseLauncher(*ParseSubmitArgs({"app.py"}), {{"spark.app.name", "n"}}, "u", "f").args,
+      (std::vector<std::string>{"--class", "org.apache.spark.deploy.PythonRunner", "u", "f", ""}));
+}
+
 TEST(ApplySettingsTest, MergesWithTheUsersOwnSettings) {
   auto a = ParseSubmitArgs({"--master", "yarn", "--archives", "mine.zip#m", "--conf",
                             "spark.executorEnv.PYTHONPATH=/opt/lib", "app.py", "x"});

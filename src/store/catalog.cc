@@ -315,6 +315,8 @@ Result<GcReport> CollectGarbage(Backend& backend, const GcOptions& options) {
   if (!blobs.ok()) return blobs.error();
   auto temps = backend.List(kTmpPrefix);
   if (!temps.ok()) return temps.error();
+  auto launchers = backend.List(kLaunchPrefix);
+  if (!launchers.ok()) return launchers.error();
 
   std::vector<GcReport::Item> blob_candidates;
   for (const ObjectInfo& o : *blobs) {
@@ -332,6 +334,16 @@ Result<GcReport> CollectGarbage(Backend& backend, const GcOptions& options) {
   std::vector<GcReport::Item> temp_candidates;
   for (const ObjectInfo& o : *temps) {
     if (!ValidKey(o.key) || !StartsWith(o.key, kTmpPrefix)) {
+      ++report.foreign;
+    } else if (o.mtime_ms >= cutoff) {
+      ++report.temps_young;
+    } else {
+      temp_candidates.push_back({o.key, o.size, o.mtime_ms});
+    }
+  }
+
+  for (const ObjectInfo& o : *launchers) {
+    if (!LaunchFromKey(o.key)) {
       ++report.foreign;
     } else if (o.mtime_ms >= cutoff) {
       ++report.temps_young;

@@ -82,17 +82,19 @@ struct GcReport {
     uint64_t size = 0;
     int64_t mtime_ms = 0;
   };
-  std::vector<Item> removed;  // blobs then temporary objects (dry run: what would go)
+  std::vector<Item> removed;  // blobs, temporary objects, launchers (dry run: what would go)
   uint64_t bytes_removed = 0;
   size_t envs = 0;              // manifests read
   size_t blobs_referenced = 0;  // kept: a manifest names them
   size_t blobs_young = 0;       // kept: unreferenced, younger than the grace period
-  size_t temps_young = 0;       // kept: temporary objects younger than the grace period
-  size_t foreign = 0;           // objects under blobs/ or tmp/ that are not sparkenv's: kept
+  // kept: temporary objects (tmp/ and launch/) younger than the grace period
+  size_t temps_young = 0;
+  size_t foreign = 0;  // objects under blobs/, tmp/ or launch/ that are not sparkenv's: kept
 };
 
-// Removes blobs no manifest references and temporary objects under tmp/,
-// both only when older than the grace period. Manifests are listed again
+// Removes blobs no manifest references, temporary objects under tmp/ and
+// launchers under launch/ (a driver reads its launcher once, when it
+// starts), all only when older than the grace period. Manifests are listed again
 // just before removing, so one written during the scan keeps its blobs. A
 // manifest that cannot be read stops gc before it removes anything.
 Result<GcReport> CollectGarbage(Backend& backend, const GcOptions& options);

@@ -191,29 +191,38 @@ TEST(GcTest, RemovesOnlyUnreferencedObjectsOlderThanTheGracePeriod) {
   f.b.Put("tmp/y.json.5678.tmp", "partial", 12 * kDay - kHour);
   f.b.Put("tmp/../../../etc/passwd", "hostile", 0);
   f.b.Put("blobs/readme.txt", "not ours", 0);
+  const std::string old_launcher = LaunchKey(std::string(64, 'c'));
+  const std::string young_launcher = LaunchKey(std::string(64, 'd'));
+  f.b.Put(old_launcher, "jar", 10 * kDay);
+  f.b.Put(young_launcher, "jar", 12 * kDay - kHour);
+  f.b.Put("launch/app.jar", "not ours", 0);
 
   GcOptions o;
   o.now_ms = 12 * kDay;
   o.dry_run = true;
   auto r = CollectGarbage(f.b, o);
   ASSERT_TRUE(r.ok()) << r.error().message();
-  ASSERT_EQ(r->removed.size(), 2u);
+  ASSERT_EQ(r->removed.size(), 3u);
   EXPECT_EQ(r->removed[0].key, old_blob);
   EXPECT_EQ(r->removed[0].size, 5000u);
   EXPECT_EQ(r->removed[1].key, "tmp/x.tar.gz.1234.tmp");
-  EXPECT_EQ(r->bytes_removed, 5007u);
+  EXPECT_EQ(r->removed[2].key, old_launcher);
+  EXPECT_EQ(r->bytes_removed, 5010u);
   EXPECT_EQ(r->envs, 1u);
   EXPECT_EQ(r->blobs_referenced, 3u);
   EXPECT_EQ(r->blobs_young, 1u);
-  EXPECT_EQ(r->temps_young, 1u);
-  EXPECT_EQ(r->foreign, 2u);
+  EXPECT_EQ(r->temps_young, 2u);
+  EXPECT_EQ(r->foreign, 3u);
   EXPECT_TRUE(f.b.Get(old_blob));  // a dry run removes nothing
 
   o.dry_run = false;
   r = CollectGarbage(f.b, o);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->removed.size(), 2u);
+  EXPECT_EQ(r->removed.size(), 3u);
   EXPECT_FALSE(f.b.Get(old_blob));
+  EXPECT_FALSE(f.b.Get(old_launcher));
+  EXPECT_TRUE(f.b.Get(young_launcher));
+  EXPECT_TRUE(f.b.Get("launch/app.jar"));
   EXPECT_FALSE(f.b.Get("tmp/x.tar.gz.1234.tmp"));
   EXPECT_TRUE(f.b.Get(young_blob));
   EXPECT_TRUE(f.b.Get("tmp/y.json.5678.tmp"));
@@ -229,8 +238,9 @@ TEST(GcTest, RemovesOnlyUnreferencedObjectsOlderThanTheGracePeriod) {
   o.grace_ms = 0;
   r = CollectGarbage(f.b, o);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->removed.size(), 2u);
+  EXPECT_EQ(r->removed.size(), 3u);
   EXPECT_FALSE(f.b.Get(young_blob));
+  EXPECT_FALSE(f.b.Get(young_launcher));
 }
 
 TEST(GcTest, AManifestWrittenDuringTheScanKeepsItsBlobs) {

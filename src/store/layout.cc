@@ -50,6 +50,16 @@ std::string TagKey(std::string_view name, std::string_view tag) {
   return std::string(kTagsPrefix) + std::string(name) + "/" + std::string(tag) + ".json";
 }
 
+std::string LaunchKey(std::string_view sha256) {
+  return std::string(kLaunchPrefix) + std::string(sha256) + ".jar";
+}
+
+std::optional<std::string> LaunchFromKey(std::string_view key) {
+  auto sha = Between(key, kLaunchPrefix, ".jar");
+  if (!sha || !IsSha256(*sha)) return std::nullopt;
+  return std::string(*sha);
+}
+
 std::optional<std::string> BlobFromKey(std::string_view key) {
   auto sha = Between(key, kBlobsPrefix, ".tar.gz");
   if (!sha || !IsSha256(*sha)) return std::nullopt;

@@ -6,6 +6,8 @@
 //   envs/<env id>.json       manifests (env/manifest.h)
 //   tags/<name>/<tag>.json   TagRecord
 //   tmp/                     in-flight uploads of some backends
+//   launch/<sha256>.jar      standalone cluster mode: a driver's launcher
+//                            (spark/boot.h), removed by gc after the grace period
 //
 // Everything here is a pure function over strings. The parsers are the
 // gate for data read out of a store: a key listed by a backend, a tag file,
@@ -28,6 +30,7 @@ inline constexpr char kBlobsPrefix[] = "blobs/";
 inline constexpr char kEnvsPrefix[] = "envs/";
 inline constexpr char kTagsPrefix[] = "tags/";
 inline constexpr char kTmpPrefix[] = "tmp/";
+inline constexpr char kLaunchPrefix[] = "launch/";
 inline constexpr char kDefaultTag[] = "latest";
 
 // 64 lowercase hex digits: a sha256 or an environment id.
@@ -36,11 +39,14 @@ bool IsSha256(std::string_view text);
 std::string BlobKey(std::string_view sha256);
 std::string EnvKey(std::string_view env_id);
 std::string TagKey(std::string_view name, std::string_view tag);
+std::string LaunchKey(std::string_view sha256);  // launch/<sha256>.jar
 
 // The sha256 of "blobs/<sha256>.tar.gz", else nullopt.
 std::optional<std::string> BlobFromKey(std::string_view key);
 // The id of "envs/<env id>.json", else nullopt.
 std::optional<std::string> EnvFromKey(std::string_view key);
+// The sha256 of "launch/<sha256>.jar", else nullopt.
+std::optional<std::string> LaunchFromKey(std::string_view key);
 
 struct TagName {
   std::string name;

@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -43,8 +44,11 @@ def layer_archive(name):
 @pytest.fixture(scope="module")
 def env_dir(tmp_path_factory):
     """A build folder (manifest.json + layers/) with two small layers."""
-    root = tmp_path_factory.mktemp("env")
-    (root / "layers").mkdir()
+    return make_env(tmp_path_factory.mktemp("env"))
+
+
+def make_env(root, python_version="3.11"):
+    (root / "layers").mkdir(parents=True)
     layers = []
     for name in ("alpha", "beta"):
         data = layer_archive(name)
@@ -53,8 +57,8 @@ def env_dir(tmp_path_factory):
         layers.append({"files": 1, "installed_bytes": 10, "package": name, "sha256": h,
                        "size": len(data), "version": "1.0", "wheel": name + "-1.0-py3-none-any.whl",
                        "wheel_sha256": sha(name.encode())})
-    markers = {"implementation_name": "cpython", "python_version": "3.11", "sys_platform": "linux",
-               "platform_machine": "x86_64"}
+    markers = {"implementation_name": "cpython", "python_version": python_version,
+               "sys_platform": "linux", "platform_machine": "x86_64"}
     lock, tags = sha(b"lock"), sha(b"tags")
     manifest = {"created_by": "sparkenv 0.1.0",
                 "env_id": _manifest.environment_id(lock, markers, tags),
@@ -177,10 +181,9 @@ def test_kubernetes_settings(run, env_dir, tmp_path):
     (["--master", "yarn", "--deploy-mode", "server"],
      "unknown deploy mode 'server': expected client or cluster"),
     (["--master", "spark://h:7077", "--deploy-mode", "cluster"],
-     "deploy mode cluster is not possible for a Python application on the standalone cluster "
-     "'spark://h:7077': spark-submit refuses it (\"Cluster deploy mode is currently not supported "
-     "for python applications on standalone clusters\"); use --deploy-mode client, or YARN or "
-     "Kubernetes for cluster mode"),
+     "deploy mode cluster on the standalone cluster 'spark://h:7077': spark-submit refuses a "
+     "Python application there, so no settings can do it; 'sparkenv submit' runs it through a "
+     "launcher (docs/spark.md)"),
     (["--master", "yarn", "--format", "yaml"], "unknown format 'yaml': expected conf, properties or json"),
     (["--master", "k8s://h", "--deploy-mode", "cluster"], None),
 ])
@@ -206,7 +209,7 @@ def test_bad_references(run, tmp_path):
 
 def fake_spark_home(tmp_path):
     home = tmp_path / "spark"
-    (home / "bin").mkdir(parents=True)
+    (home / "bin").mkdir(parents=True, exist_ok=True)
     (home / "bin" / "spark-submit").write_text("#!/bin/sh\necho \"$@\"\n")
     (home / "bin" / "spark-submit").chmod(0o755)
     return home
@@ -251,11 +254,17 @@ def test_submit_runs_spark_submit_with_the_drivers_environment(run, env_dir, tmp
 
 
 @pytest.mark.parametrize("args,code,message", [
-    (["--", "--master", "spark://h:1", "--deploy-mode", "cluster", "app.py"], 2,
-     "deploy mode cluster is not possible for a Python application on the standalone cluster "
-     "'spark://h:1': spark-submit refuses it (\"Cluster deploy mode is currently not supported "
-     "for python applications on standalone clusters\"); use --deploy-mode client, or YARN or "
-     "Kubernetes for cluster mode"),
+    (["--", "--master", "local[2]", "--deploy-mode", "cluster", "app.py"], 2,
+     "deploy mode cluster is not possible with master 'local[2]': a local master runs the driver "
+     "here (use --deploy-mode client)"),
+    (["--", "--master", "spark://h:1", "--deploy-mode", "cluster", "--py-files", "lib.zip",
+      "app.py"], 2,
+     "deploy mode cluster on a standalone cluster: --py-files cannot reach the driver on its "
+     "worker; build your own code into the environment with 'sparkenv build --app PATH' "
+     "instead"),
+    (["--", "--master", "spark://h:1", "--deploy-mode", "cluster", "hdfs:///apps/app.py"], 2,
+     "deploy mode cluster on a standalone cluster: the application 'hdfs:///apps/app.py' must be "
+     "a local file (sparkenv puts it into the driver's launcher)"),
     (["--", "--master", "yarn"], 2,
      "the spark-submit arguments name no application: expected options, then the Python file "
      "(e.g. -- --master yarn app.py ARGS)"),
@@ -272,6 +281,108 @@ def test_submit_refusals(run, env_dir, tmp_path, args, code, message):
     assert p.returncode == code, p.stderr
     assert p.stderr == "sparkenv: error: %s\n" % message
     assert p.stdout == ""
+    assert not (tmp_path / "spark-v1" / "launch").exists()
+
+
+def launcher_of(cache):
+    (jar,) = (cache / "spark-v1" / "launch").glob("*.jar")
+    return jar
+
+
+APP = """import os, sys
+import alpha, beta
+print("ARGS", sys.argv[1:])
+print("ALPHA", alpha.__file__)
+print("ROLE", os.environ.get("SPARKENV_ROLE"))
+print("PATH0", sys.path[0])
+sys.exit(3)
+"""
+
+
+def standalone_cluster_dry_run(run, env, tmp_path):
+    home = fake_spark_home(tmp_path)
+    app = tmp_path / "job.py"
+    app.write_text(APP)
+    p = run("submit", "--env", env, "--cache-dir", tmp_path / "c", "--dry-run", "--",
+            "--master", "spark://h:7077", "--deploy-mode", "cluster", app, "a", "b c",
+            env={**os.environ, "SPARK_HOME": str(home)})
+    assert p.returncode == 0, p.stderr
+    return home, app, p
+
+
+def test_submit_standalone_cluster_mode_goes_through_the_launcher(run, env_dir, tmp_path):
+    env, manifest = env_dir
+    home, app, p = standalone_cluster_dry_run(run, env, tmp_path)
+    jar = launcher_of(tmp_path / "c")
+    name = jar.stem
+    assert name.startswith("sparkenv-boot-")
+    # spark-submit gets a JVM application: Spark's PythonRunner, the launcher
+    # as its jar, then PythonRunner's arguments (the file in the driver's
+    # folder, no --py-files, the application's).
+    assert p.stdout == " ".join([
+        str(home / "bin" / "spark-submit"), "--master", "spark://h:7077", "--deploy-mode",
+        "cluster", "--name", "job.py", "--class", "org.apache.spark.deploy.PythonRunner",
+        "--conf", "spark.archives=file://%s#%s" % (jar, name),
+        "--conf", "spark.executorEnv.PYTHONPATH=" + name,
+        "file://%s" % jar, jar.name, "''", "a", "'b c'"]) + "\n"
+    with zipfile.ZipFile(jar) as z:
+        names = set(z.namelist())
+        for member in ("__main__.py", "sitecustomize.py", "sparkenv/_launch.py",
+                       "sparkenv-launch.json", "sparkenv-boot.json", "sparkenv-app/job.py"):
+            assert member in names, member
+        assert z.read("sparkenv-app/job.py") == app.read_bytes()
+        assert z.read("__main__.py") == (ROOT / "python" / "sparkenv" / "_launch_main.py").read_bytes()
+        assert json.loads(z.read("sparkenv-launch.json")) == {
+            "format": "sparkenv-launch/1", "app": "sparkenv-app/job.py"}
+        config = json.loads(z.read("sparkenv-boot.json"))
+    # The driver and the executors fetch the layers themselves, into their
+    # working folders.
+    assert config["node_cache"] == {"dir": "", "layers": [
+        {"sha256": l["sha256"], "size": l["size"],
+         "url": "file://%s/layers/%s.tar.gz" % (env, l["sha256"])} for l in manifest["layers"]]}
+    # The same application and environment give the same launcher.
+    standalone_cluster_dry_run(run, env, tmp_path)
+    assert launcher_of(tmp_path / "c") == jar
+
+
+def run_launcher(jar, tmp_path, *args):
+    """Runs the launcher as Spark's PythonRunner does: `python NAME.jar ARGS`
+    in the driver's folder, which holds the downloaded jar."""
+    driver = tmp_path / "driver"
+    driver.mkdir()
+    shutil.copy(jar, driver / jar.name)
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SPARKENV_ROLE")}
+    return driver, subprocess.run([sys.executable, jar.name, *args], cwd=driver, env=clean,
+                                  capture_output=True, text=True, timeout=120)
+
+
+def test_the_launcher_runs_the_application_in_the_environment(run, env_dir, tmp_path):
+    env, manifest = env_dir
+    standalone_cluster_dry_run(run, env, tmp_path)
+    jar = launcher_of(tmp_path / "c")
+    driver, r = run_launcher(jar, tmp_path, "x", "y z")
+    assert r.returncode == 3, r.stderr  # the application's own exit code
+    out = dict(line.split(" ", 1) for line in r.stdout.splitlines())
+    assert out["ARGS"] == "['x', 'y z']"
+    alpha = [l for l in manifest["layers"] if l["package"] == "alpha"][0]
+    # Imported from the layer the launcher fetched and unpacked in the driver's folder.
+    assert out["ALPHA"] == str(driver / alpha["sha256"] / "site-packages" / "alpha" / "__init__.py")
+    assert out["ROLE"] == "driver"
+    assert out["PATH0"] == str(driver / jar.stem / "sparkenv-app")
+    assert (driver / jar.stem / "sparkenv-boot.json").is_file()
+    assert not [p for p in driver.iterdir() if ".tmp." in p.name]
+
+
+def test_the_launcher_stops_a_driver_whose_python_does_not_fit(run, tmp_path):
+    env, manifest = make_env(tmp_path / "env39", python_version="3.9")
+    standalone_cluster_dry_run(run, env, tmp_path)
+    jar = launcher_of(tmp_path / "c")
+    _, r = run_launcher(jar, tmp_path, "x")
+    assert r.returncode == 1
+    assert "ARGS" not in r.stdout  # the application never started
+    assert ("sparkenv: environment %s was built for" % manifest["env_id"][:12]) in r.stderr, r.stderr
+    assert "Python 3.9" in r.stderr and "the driver's Python" in r.stderr, r.stderr
+    assert r.stderr.rstrip().endswith("sparkenv: the application was not started"), r.stderr
 
 
 def test_python_package_is_importable_from_its_folder_and_zip(run, tmp_path):

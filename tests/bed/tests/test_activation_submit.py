@@ -76,12 +76,31 @@ def run_on(bed_env, line, where, env_ref, python, out, cache):
     spark = BedSpark.of(bed_env, line)
     master = "local[2]" if where == "local" else spark.master
     conf = s3a_conf(bed_env, spark) if where == "standalone-s3" else {}
-    return spark, submit(spark, bed_env, env_ref, out, master, "client", python, cache, conf)
+    mode = "client"
+    if where == "standalone-cluster":
+        # spark-submit returns once the driver runs, unless asked to wait.
+        mode, conf = "cluster", {"spark.standalone.submit.waitAppCompletion": "true"}
+        if line == "3.5":
+            # Spark 3.5's Worker starts a driver JVM without the module
+            # options spark-submit gives one on Java 17 (any application).
+            conf["spark.driver.extraJavaOptions"] = JAVA17_MODULE_OPTIONS
+    return spark, submit(spark, bed_env, env_ref, out, master, mode, python, cache, conf)
+
+
+# Spark 3.5's launcher's JavaModuleOptions, which a standalone cluster-mode
+# driver on Java 17 needs (docs/spark.md).
+JAVA17_MODULE_OPTIONS = " ".join(["-XX:+IgnoreUnrecognizedVMOptions"] + [
+    "--add-opens=java.base/%s=ALL-UNNAMED" % m for m in (
+        "java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio",
+        "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref",
+        "sun.nio.ch", "sun.nio.cs", "sun.security.action", "sun.util.calendar")] +
+    ["-Djdk.reflect.useDirectMethodHandle=false"])
 
 
 CASES = [("4", "local"), ("3.5", "local"), ("4", "standalone"), ("3.5", "standalone"),
-         ("4", "standalone-s3"), ("3.5", "standalone-s3"), ("4", "yarn-client"),
-         ("4", "yarn-cluster"), ("3.5", "yarn-client"), ("3.5", "yarn-cluster")]
+         ("4", "standalone-s3"), ("3.5", "standalone-s3"), ("4", "standalone-cluster"),
+         ("3.5", "standalone-cluster"), ("4", "yarn-client"), ("4", "yarn-cluster"),
+         ("3.5", "yarn-client"), ("3.5", "yarn-cluster")]
 
 
 @pytest.mark.parametrize("line,where", CASES)
@@ -93,10 +112,22 @@ def test_submit_imports_the_environment_everywhere(bed_env, built, stores, worke
     spark, p = run_on(bed_env, line, where, env_ref, workers_python, out, tmp_path / "cache")
     report = read_probe(out)
     assert report["driver"]["version"] == spark.version
-    check_report(report, versions, manifest, python=workers_python, cluster=where != "local")
+    # The bed's standalone workers have one core each: in cluster mode the
+    # driver takes one of them, which leaves one executor.
+    check_report(report, versions, manifest, python=workers_python, cluster=where != "local",
+                 executors=1 if where == "standalone-cluster" else 2)
     assert p.stderr.startswith(f"sparkenv: environment {manifest['env_id'][:12]} "
                                f"({len(manifest['layers'])} layers) on "), p.stderr[:500]
-    if where == "yarn-cluster":
+    if where == "standalone-cluster":
+        # The driver ran on a worker, from sparkenv's launcher, importing from
+        # the layers the launcher fetched from HDFS into the driver's folder.
+        assert "; the driver starts from the launcher hdfs://" in p.stderr, p.stderr[:500]
+        driver_file = report["driver"]["modules"]["pandas"]["file"]
+        assert driver_file.startswith(str(spark.work_dir) + "/"), driver_file
+        assert "/driver-" in driver_file, driver_file
+        sha = {l["package"]: l["sha256"] for l in manifest["layers"]}
+        assert f"/{sha['pandas']}/site-packages/" in driver_file, driver_file
+    elif where == "yarn-cluster":
         assert report["driver"]["app_id"].startswith("application_")
         # The driver ran in its container, importing from the layers YARN unpacked there.
         assert "/container_" in report["driver"]["modules"]["pandas"]["file"]
