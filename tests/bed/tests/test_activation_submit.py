@@ -79,7 +79,10 @@ def run_on(bed_env, line, where, env_ref, python, out, cache):
     mode = "client"
     if where == "standalone-cluster":
         # spark-submit returns once the driver runs, unless asked to wait.
-        mode, conf = "cluster", {"spark.standalone.submit.waitAppCompletion": "true"}
+        # The driver takes one of the bed's two one-core workers: one executor
+        # is all the application can get (and must wait for).
+        mode, conf = "cluster", {"spark.standalone.submit.waitAppCompletion": "true",
+                                 "spark.cores.max": "1"}
         if line == "3.5":
             # Spark 3.5's Worker starts a driver JVM without the module
             # options spark-submit gives one on Java 17 (any application).
@@ -174,23 +177,24 @@ def test_yarn_second_application_downloads_nothing(bed_env, built, stores, worke
                 f"{t['cwd']}/{sha[module]}/site-packages/"), (module, t["modules"][module])
 
 
-def test_standalone_cluster_mode_is_refused_before_spark_submit(bed_env, built, tmp_path):
+def test_spark_submit_alone_refuses_standalone_cluster_mode(bed_env, built, tmp_path):
+    """Why `sparkenv submit` needs its launcher there: spark-submit itself
+    (Spark 3.5 and 4.x) refuses a Python application in standalone cluster
+    mode; and what the launcher cannot carry is refused before spark-submit."""
     env_dir, _, _ = built
     spark = BedSpark.of(bed_env, "4")
-    p = sparkenv("submit", "--env", env_dir, "--cache-dir", tmp_path, "--", "--master",
-                 spark.master, "--deploy-mode", "cluster", ENVREPORT, tmp_path / "out.json",
-                 env=spark.env(), check=False)
-    assert p.returncode == 2
-    assert p.stderr == (
-        "sparkenv: error: deploy mode cluster is not possible for a Python application on the "
-        f"standalone cluster '{spark.master}': spark-submit refuses it (\"Cluster deploy mode is "
-        "currently not supported for python applications on standalone clusters\"); use "
-        "--deploy-mode client, or YARN or Kubernetes for cluster mode\n")
-    # spark-submit itself says the same (Spark 3.5 and 4.x): nothing is faked.
     r = subprocess.run([str(spark.home / "bin" / "spark-submit"), "--master", spark.master,
                         "--deploy-mode", "cluster", str(ENVREPORT)], env=spark.env(),
                        capture_output=True, text=True, timeout=300)
     assert r.returncode != 0
     assert ("Cluster deploy mode is currently not supported for python applications on "
             "standalone clusters") in r.stderr
+    p = sparkenv("submit", "--env", env_dir, "--cache-dir", tmp_path, "--", "--master",
+                 spark.master, "--deploy-mode", "cluster", "--py-files", ENVREPORT, ENVREPORT,
+                 tmp_path / "out.json", env=spark.env(), check=False)
+    assert p.returncode == 2
+    assert p.stderr == (
+        "sparkenv: error: deploy mode cluster on a standalone cluster: --py-files cannot reach "
+        "the driver on its worker; build your own code into the environment with 'sparkenv "
+        "build --app PATH' instead\n")
     assert not os.path.exists(tmp_path / "out.json")
