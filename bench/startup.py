@@ -19,6 +19,9 @@ bed's PyPI mirror; every artifact on the bed's HDFS, world-readable):
                spark.pyspark.python=./environment/bin/python (Spark's documented recipe)
   pex          a PEX file, `--files hdfs://.../env.pex`, spark.pyspark.python=./env.pex
                (Spark's documented recipe)
+  preinstalled not a method but the floor: spark.pyspark.python is a venv on this node that
+               already has the packages (nothing shipped, nothing unpacked); opt-in
+               (--methods ...,preinstalled)
 
 Modes: cold = a fresh copy of every artifact at a new HDFS path (nothing
 localized or cached anywhere: a new sparkenv cache, PEX_ROOT), warm = a
@@ -59,6 +62,7 @@ APP = ROOT / "bench" / "startup_app.py"
 BASELINE = ROOT / "tests" / "bed" / "baseline"
 REQUIREMENTS = ["pandas", "scikit-learn"]
 METHODS = ["sparkenv", "sparkenv-nodecache", "classic", "venv-pack", "pex"]
+ALL_METHODS = METHODS + ["preinstalled"]
 MODES = ["cold", "warm"]
 DEV_CACHE = Path(os.environ.get("SPARKENV_DEV_CACHE", Path.home() / ".cache" / "sparkenv-dev"))
 
@@ -149,6 +153,7 @@ class Artifacts:
                  f"/user/{self.user}/bench-startup")
         return {"store": stores, "classic": f"{hdfs}{root}/classic",
                 "venv": f"{hdfs}{root}/venv.tar.gz", "pex": f"{hdfs}{root}/env.pex",
+                "preinstalled": self.work / "venvpack" / "bin" / "python",
                 "root": root}
 
     def remove(self, published: dict):
@@ -176,6 +181,11 @@ def command(method, published, spark, env, python, cache: Path, pex_root: Path):
         head = [spark.home / "bin" / "spark-submit", "--archives",
                 published["venv"] + "#environment"]
         conf["spark.pyspark.python"] = "./environment/bin/python"
+        tail = [APP]
+    elif method == "preinstalled":
+        head = [spark.home / "bin" / "spark-submit"]
+        conf["spark.pyspark.python"] = str(published["preinstalled"])
+        conf["spark.pyspark.driver.python"] = str(published["preinstalled"])
         tail = [APP]
     else:
         head = [spark.home / "bin" / "spark-submit", "--files", published["pex"]]
@@ -218,6 +228,9 @@ def main():
     args = ap.parse_args()
     reps = 1 if args.smoke else args.reps
     methods = args.methods.split(",")
+    unknown = [m for m in methods if m not in ALL_METHODS]
+    if unknown:
+        raise SystemExit(f"unknown method(s) {', '.join(unknown)}: expected {', '.join(ALL_METHODS)}")
     env = bed_env()
     spark = yarn_spark(env, args.line)
     python = spark.python

@@ -150,12 +150,33 @@ class _LastResort(object):
         return None
 
 
+YARN_CACHE = "sparkenv-layers-v1"
+
+
+def default_node_cache(environ=None):
+    """Where layers go when no --node-cache was given: in a YARN container,
+    a folder beside the NodeManager's own caches of this user
+    (<local dir>/usercache/<user>/sparkenv-layers-v1), shared by every
+    container and application of the user on the node, so that a second
+    application unpacks nothing; elsewhere "" (the working folder)."""
+    environ = os.environ if environ is None else environ
+    local_dirs = environ.get("LOCAL_DIRS", "")
+    if not environ.get("CONTAINER_ID") or not local_dirs:
+        return ""
+    app_dir = local_dirs.split(",")[0].rstrip("/")  # .../usercache/<user>/appcache/<app id>
+    appcache = os.path.dirname(app_dir)
+    if os.path.basename(appcache) != "appcache":
+        return ""
+    return os.path.join(os.path.dirname(appcache), YARN_CACHE)
+
+
 def _node_cache_layers(boot_dir, node):
     """Brings every layer into the node cache; puts their site-packages on
     sys.path right after the bootstrap folder."""
     from . import _nodecache
+    cache_dir = node["dir"] or default_node_cache()
     dirs = [os.path.join(folder, "site-packages")
-            for folder in _nodecache.ensure_layers(node["dir"], node["layers"])]
+            for folder in _nodecache.ensure_layers(cache_dir, node["layers"])]
     here = os.path.realpath(boot_dir)
     at = 1
     for i, entry in enumerate(sys.path):

@@ -506,3 +506,43 @@ def test_yarn_layer_files_are_unpacked_in_the_working_folder(tmp_path, monkeypat
     # Read in place: no copy of the archive was made.
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tar.gz")) == [
         "sparkenv-0.tar.gz", "sparkenv-1.tar.gz", "sparkenv-2.tar.gz"]
+
+
+def test_yarn_containers_share_the_layers_beside_the_nodemanagers_caches(tmp_path):
+    """In a YARN container (CONTAINER_ID, LOCAL_DIRS) without --node-cache,
+    the layers go to <local dir>/usercache/<user>/sparkenv-layers-v1: a
+    second container (of another application) finds them unpacked."""
+    from sparkenv import _boot
+    usercache = tmp_path / "nm-local" / "usercache" / "alice"
+    assert _boot.default_node_cache({
+        "CONTAINER_ID": "container_1_0001_01_000002",
+        "LOCAL_DIRS": "%s/appcache/application_1_0001,/other/usercache/alice/appcache/a" % usercache,
+    }) == str(usercache / "sparkenv-layers-v1")
+    assert _boot.default_node_cache({"LOCAL_DIRS": str(usercache / "appcache" / "x")}) == ""
+    assert _boot.default_node_cache({"CONTAINER_ID": "c", "LOCAL_DIRS": "/tmp/odd"}) == ""
+    assert _boot.default_node_cache({}) == ""
+
+    layer = layer_tar(tmp_path / "sparkenv-0.tar.gz", "demo")
+    data = make_manifest(markers=host_markers(sys.executable))
+    data["layers"][0]["sha256"] = layer["sha256"]
+    manifest = _manifest.parse_manifest(json.dumps(data))
+    served = dict(layer, url="file:sparkenv-0.tar.gz")  # as YARN puts it, in the container folder
+    files = _bootfiles.boot_files(manifest, {"dir": "", "layers": [served]})
+    boot = tmp_path / _bootfiles.boot_name(files)
+    _bootfiles.write_dir(files, str(boot))
+    for app in ("application_1_0001", "application_1_0002"):
+        container = tmp_path / app
+        container.mkdir()
+        (usercache / "appcache" / app).mkdir(parents=True)
+        if app.endswith("1"):
+            shutil.copy(tmp_path / "sparkenv-0.tar.gz", container / "sparkenv-0.tar.gz")
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+        env.update(PYTHONPATH=str(boot), CONTAINER_ID="container_" + app,
+                   LOCAL_DIRS=str(usercache / "appcache" / app))
+        r = subprocess.run([sys.executable, "-c", "import demo; print(demo.__file__)"],
+                           capture_output=True, text=True, env=env, cwd=container, timeout=60)
+        assert r.returncode == 0, r.stderr
+        # The second application has no layer file at all: it finds the layer unpacked.
+        assert r.stdout.strip() == str(usercache / "sparkenv-layers-v1" / layer["sha256"] /
+                                       "site-packages" / "demo" / "__init__.py")
+    assert not [p for p in (tmp_path / "application_1_0002").iterdir()]

@@ -143,8 +143,13 @@ def check_imports(where, seen, versions, manifest):
         assert _in_layer(dist["location"] + "/", layers[package]), (where, package, dist)
 
 
-def check_report(report, versions, manifest, *, python, executors=2, cluster=True):
-    """The checks the acceptance asks for, on bedapp.report's JSON."""
+YARN_LAYERS = "/sparkenv-layers-v1/"  # <nm local dir>/usercache/<user>/sparkenv-layers-v1/<sha256>
+
+
+def check_report(report, versions, manifest, *, python, executors=2, cluster=True, yarn=False):
+    """The checks the acceptance asks for, on bedapp.report's JSON. On YARN
+    (sparkenv submit) the layers are unpacked once per node and user, beside
+    the NodeManager's own caches."""
     tasks = report["udf"] + report["rdd"]
     assert len(report["udf"]) == len(report["rdd"]) == 4
     for t in tasks:
@@ -154,7 +159,10 @@ def check_report(report, versions, manifest, *, python, executors=2, cluster=Tru
         assert t["python"] == str(python), (where, t["python"])
         assert t["boot"].get("ok") is True, (where, t["boot"])
         assert t["boot"]["env_id"] == manifest["env_id"]
-        if cluster:
+        if yarn:
+            f = t["modules"]["pandas"]["file"]
+            assert "/usercache/" in f and YARN_LAYERS in f, (where, f)
+        elif cluster:
             # Imported from the executor's own working folder (its SparkFiles root).
             assert t["modules"]["pandas"]["file"].startswith(t["cwd"] + "/"), (where, t)
     ids = {t["executor_id"] for t in tasks}

@@ -12,12 +12,13 @@ once per node.
 """
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from bed_activation import (ENVREPORT, check_report, lock_and_build, other_python, push,
-                            python_versions, s3a_conf, spark_conf, sparkenv, store_env)
+from bed_activation import (ENVREPORT, YARN_LAYERS, check_report, lock_and_build, other_python,
+                            push, python_versions, s3a_conf, spark_conf, sparkenv, store_env)
 from bed_hadoop import yarn_conf, yarn_env, yarn_spark
 from bed_spark import BedSpark, read_probe
 
@@ -118,7 +119,8 @@ def test_submit_imports_the_environment_everywhere(bed_env, built, stores, worke
     # The bed's standalone workers have one core each: in cluster mode the
     # driver takes one of them, which leaves one executor.
     check_report(report, versions, manifest, python=workers_python, cluster=where != "local",
-                 executors=1 if where == "standalone-cluster" else 2)
+                 executors=1 if where == "standalone-cluster" else 2,
+                 yarn=where.startswith("yarn"))
     assert p.stderr.startswith(f"sparkenv: environment {manifest['env_id'][:12]} "
                                f"({len(manifest['layers'])} layers) on "), p.stderr[:500]
     if where == "standalone-cluster":
@@ -132,8 +134,9 @@ def test_submit_imports_the_environment_everywhere(bed_env, built, stores, worke
         assert f"/{sha['pandas']}/site-packages/" in driver_file, driver_file
     elif where == "yarn-cluster":
         assert report["driver"]["app_id"].startswith("application_")
-        # The driver ran in its container, importing from the layers YARN unpacked there.
-        assert "/container_" in report["driver"]["modules"]["pandas"]["file"]
+        # The driver ran in the ApplicationMaster's container, importing from the
+        # layers the bootstrap unpacked beside the NodeManager's caches.
+        assert YARN_LAYERS in report["driver"]["modules"]["pandas"]["file"]
     else:
         # The driver ran here, from the layers unpacked once into the cache.
         assert report["driver"]["modules"]["pandas"]["file"].startswith(
@@ -160,21 +163,26 @@ def test_yarn_second_application_downloads_nothing(bed_env, built, stores, worke
         run_on(bed_env, "4", "yarn-client", stores["hdfs"], workers_python,
                tmp_path / "first.json", tmp_path / "cache")
         before = public_layers(bed_env, manifest)
+    first_done = time.time_ns()
     # Each layer is localized once, as a PUBLIC resource (world-readable store).
     assert sorted(before) == sorted(l["sha256"] + ".tar.gz" for l in manifest["layers"]), before
     spark, _ = run_on(bed_env, "4", "yarn-client", stores["hdfs"], workers_python,
                       tmp_path / "second.json", tmp_path / "cache")
     report = read_probe(tmp_path / "second.json")
-    check_report(report, versions, manifest, python=workers_python)
+    check_report(report, versions, manifest, python=workers_python, yarn=True)
     # Nothing localized again: the same entries, untouched...
     assert public_layers(bed_env, manifest) == before
-    # ...and the executors imported from what the bootstrap unpacked from them
-    # in their own folder.
+    # ...and nothing unpacked again: the executors imported from the layers
+    # the first application's containers unpacked once for the node.
     sha = {l["package"]: l["sha256"] for l in manifest["layers"]}
+    unpacked = {}
     for t in report["udf"] + report["rdd"]:
         for module in ("numpy", "pandas", "bedapp"):
-            assert t["modules"][module]["file"].startswith(
-                f"{t['cwd']}/{sha[module]}/site-packages/"), (module, t["modules"][module])
+            f = t["modules"][module]["file"]
+            root = f.split(YARN_LAYERS)[0] + YARN_LAYERS + sha[module]
+            assert f.startswith(root + "/site-packages/"), (module, f)
+            unpacked[root] = os.stat(root).st_mtime_ns
+    assert unpacked and all(mtime < first_done for mtime in unpacked.values()), unpacked
 
 
 def test_spark_submit_alone_refuses_standalone_cluster_mode(bed_env, built, tmp_path):
