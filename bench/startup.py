@@ -198,6 +198,14 @@ def command(method, published, spark, env, python, cache: Path, pex_root: Path):
     return head + ["--master", "yarn"] + args + tail, spark.env(extra_env)
 
 
+def clear_node_layers(env):
+    """A cold run finds nothing unpacked on the node either: the bootstrap's
+    per-user layer folders beside the NodeManager's caches go (the layers are
+    content-addressed, so the previous repetition's would be found)."""
+    for folder in Path(env["BED_YARN_WORK"]).glob("**/usercache/*/sparkenv-layers-v1"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def timed(method, published, spark, env, python, cache, pex_root) -> dict:
     cmd, run_env = command(method, published, spark, env, python, cache, pex_root)
     before = datanode_bytes_read()
@@ -252,6 +260,8 @@ def main():
                 cache = work / f"cache-{rep}-{method}"
                 pex_root = work / f"pexroot-{rep}"
                 for mode in MODES:
+                    if mode == "cold" and method.startswith("sparkenv"):
+                        clear_node_layers(env)
                     r = timed(method, published, spark, env, python, cache, pex_root)
                     r.update(method=method, mode=mode, rep=rep)
                     runs.append(r)
