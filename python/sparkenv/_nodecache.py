@@ -2,7 +2,7 @@
 --node-cache DIR`), where executors on one machine share one unpacked copy of
 each layer across applications, and YARN, where the NodeManager localizes
 each layer as a file (once per node, PUBLIC) and the bootstrap unpacks it
-into the container's folder (or the node cache).
+once per node and user, beside the NodeManager's caches (or into the node cache).
 
     DIR/<sha256>/                  a layer's tree (site-packages/, ...), complete
     DIR/<sha256>.tmp.<pid>.<rand>/ being unpacked (renamed onto DIR/<sha256>)
@@ -104,7 +104,7 @@ def _unpack(archive, folder):
 def ensure_layer(cache_dir, layer):
     """The layer's folder in the node cache, fetched and unpacked first if
     missing. `layer` is {"sha256", "size", "url"}; an empty `cache_dir` is
-    the working folder (YARN without a node cache: per container)."""
+    the working folder."""
     cache_dir = cache_dir or os.getcwd()
     sha = layer["sha256"]
     final = os.path.join(cache_dir, sha)

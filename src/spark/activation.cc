@@ -147,7 +147,8 @@ Result<PreparedActivation> PrepareActivation(const ActivationRequest& request) {
     node_cache = std::move(nc).value();
   } else if (request.master.manager == ClusterManager::kYarn) {
     // The NodeManager puts each layer's file in the container's folder; the
-    // bootstrap unpacks it there, or into the node cache.
+    // bootstrap unpacks it once per node (beside the NodeManager's caches, or
+    // into --node-cache).
     node_cache = YarnLayerFiles(out.env, request.node_cache);
   } else if (!request.node_cache.empty()) {
     auto nc = NodeCacheFor(out.env, request.node_cache, request.open);

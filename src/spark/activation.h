@@ -74,7 +74,8 @@ Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string&
 
 // YARN: the layers the NodeManager put in the container's folder as files
 // (spark.yarn.dist.files, "file:sparkenv-<sha>.tar.gz", relative), to unpack
-// into `dir` (empty: the container's folder).
+// into `dir` (empty: the bootstrap's default, once per node and user beside
+// the NodeManager's caches; python/sparkenv/_boot.py default_node_cache).
 NodeCache YarnLayerFiles(const store::ResolvedEnv& env, const std::string& dir);
 
 }  // namespace sparkenv::spark
