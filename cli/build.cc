@@ -72,8 +72,7 @@ std::function<int()> SetupBuild(CLI::App* app) {
                   "repeatable");
   app->add_flag("--no-index", o.no_index, "Build requirements from --find-links only");
   AddTargetOptions(app, &args->target);
-  app->add_option("--cache-dir", o.cache_dir,
-                  "Cache folder (default $SPARKENV_CACHE_DIR, else ~/.cache/sparkenv)");
+  AddCacheDirOption(app, &o.cache_dir);
   app->add_option("-j,--jobs", o.jobs, "Install threads (default: the cores, up to 8)");
   app->add_flag("-q,--quiet", args->quiet, "Print nothing on success");
   app->footer(kBuildFooter);

@@ -25,10 +25,7 @@ struct CacheArgs {
   bool http = false;
 };
 
-Result<std::string> Root(const CacheArgs& args) {
-  if (!args.cache_dir.empty()) return args.cache_dir;
-  return index::DefaultCacheRoot();
-}
+Result<std::string> Root(const CacheArgs& args) { return CacheRoot(args.cache_dir); }
 
 std::string Files(uint64_t n) { return std::to_string(n) + (n == 1 ? " file" : " files"); }
 

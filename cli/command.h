@@ -17,6 +17,9 @@
 namespace sparkenv::spec {
 struct TargetOptions;
 }  // namespace sparkenv::spec
+namespace sparkenv::spark {
+struct ActivationRequest;
+}  // namespace sparkenv::spark
 
 namespace sparkenv::cli {
 
@@ -62,6 +65,24 @@ std::function<int()> SetupPythonPackage(CLI::App* app);
 // --target) to any command that resolves or installs for a target; pass the
 // filled options to spec::Target::FromOptions. Defined in target.cc.
 void AddTargetOptions(CLI::App* app, spec::TargetOptions* options);
+
+// --cache-dir, for every command that uses the cache (options.cc), and the
+// folder it names: `cache_dir`, else the default root (index::DefaultCacheRoot).
+void AddCacheDirOption(CLI::App* app, std::string* cache_dir);
+Result<std::string> CacheRoot(const std::string& cache_dir);
+
+// What 'spark-conf' and 'submit' both take to activate an environment
+// (options.cc): the environment (a positional argument, or --env), --node-cache,
+// --python and --cache-dir.
+struct ActivationOptions {
+  std::string env;
+  std::string node_cache;
+  std::string python;
+  std::string cache_dir;
+};
+void AddActivationOptions(CLI::App* app, ActivationOptions* options, bool env_positional);
+// Sets the request's environment, node cache, Python and cache root.
+Status FillActivationRequest(const ActivationOptions& options, spark::ActivationRequest* request);
 
 // The options of every command that reads or writes a store (defined in
 // store_options.cc): --endpoint (S3-compatible servers) and, with

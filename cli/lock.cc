@@ -164,8 +164,7 @@ std::function<int()> SetupLock(CLI::App* app) {
                   "if-necessary-or-explicit (default: pip's rule) or allow");
   app->add_flag("--offline", args->network.offline, "Use only the cache; no network");
   app->add_flag("--refresh", args->network.refresh, "Revalidate every cached index page");
-  app->add_option("--cache-dir", args->network.cache_dir,
-                  "Cache folder (default $SPARKENV_CACHE_DIR, else ~/.cache/sparkenv)");
+  AddCacheDirOption(app, &args->network.cache_dir);
   app->add_option("-o,--output", args->output,
                   "Lock file to write (default pylock.toml; '-': stdout)");
   app->add_flag("--check", args->check,

@@ -5,7 +5,6 @@
 
 #include "base/strings.h"
 #include "command.h"
-#include "index/cache.h"
 #include "spark/activation.h"
 
 namespace sparkenv::cli {
@@ -24,13 +23,10 @@ unpacked here and the driver needs the PYTHONPATH printed under driver_env
 (stderr for the other formats). See docs/spark.md.)";
 
 struct SparkConfOptions {
-  std::string env;
+  ActivationOptions activation;
   std::string master;
   std::string deploy_mode = "client";
   std::string format = "conf";
-  std::string cache_dir;
-  std::string python;
-  std::string node_cache;
   std::vector<std::string> conf;
 };
 
@@ -38,26 +34,16 @@ struct SparkConfOptions {
 
 std::function<int()> SetupSparkConf(CLI::App* app) {
   auto o = std::make_shared<SparkConfOptions>();
-  app->add_option("env", o->env,
-                  "The environment: STORE/NAME[:TAG], STORE@ENVID or a folder written by "
-                  "'sparkenv build'")
-      ->required();
   app->add_option(
          "--master", o->master,
          "Spark master: local[N], local-cluster[N,C,M], spark://HOST:PORT, yarn, k8s://URL")
       ->required();
   app->add_option("--deploy-mode", o->deploy_mode, "client (default) or cluster");
   app->add_option("--format", o->format, "conf (default), properties or json");
-  app->add_option("--node-cache", o->node_cache,
-                  "Standalone clusters: a folder on every node where executors keep the layers "
-                  "across applications (an absolute path)");
-  app->add_option("--python", o->python,
-                  "The cluster's Python for the driver and the executors (spark.pyspark.python)");
+  AddActivationOptions(app, &o->activation, /*env_positional=*/true);
   app->add_option("--conf", o->conf,
                   "A setting the launcher also passes (KEY=VALUE), e.g. "
                   "spark.kubernetes.file.upload.path; repeatable");
-  app->add_option("--cache-dir", o->cache_dir,
-                  "Cache folder (default $SPARKENV_CACHE_DIR, else ~/.cache/sparkenv)");
   app->footer(kSparkConfFooter);
   return [o] {
     if (o->format != "conf" && o->format != "properties" && o->format != "json") {
@@ -75,24 +61,16 @@ std::function<int()> SetupSparkConf(CLI::App* app) {
                 "'sparkenv submit' runs it through a launcher (docs/spark.md)"));
     }
     spark::ActivationRequest request;
-    request.env_ref = o->env;
+    Status filled = FillActivationRequest(o->activation, &request);
+    if (!filled.ok()) return ReportError(filled.error());
     request.master = *master;
     request.deploy_mode = *mode;
-    request.python = o->python;
-    request.node_cache = o->node_cache;
     for (const std::string& kv : o->conf) {
       const size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) {
         return ReportError(Error("--conf " + Quote(kv) + ": expected KEY=VALUE"));
       }
       request.user_conf[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    if (o->cache_dir.empty()) {
-      auto root = index::DefaultCacheRoot();
-      if (!root.ok()) return ReportError(root.error());
-      request.cache_root = *root;
-    } else {
-      request.cache_root = o->cache_dir;
     }
     auto prepared = spark::PrepareActivation(request);
     if (!prepared.ok()) return ReportError(prepared.error());

@@ -5,7 +5,6 @@
 
 #include "base/strings.h"
 #include "command.h"
-#include "index/cache.h"
 #include "spark/activation.h"
 #include "spark/launcher.h"
 #include "spark/submit_args.h"
@@ -30,11 +29,8 @@ the environment; file:// and hdfs:// stores). spark-submit comes from
 --spark-home, $SPARK_HOME or PATH. See docs/spark.md.)";
 
 struct SubmitArgsOptions {
-  std::string env;
+  ActivationOptions activation;
   std::string spark_home;
-  std::string cache_dir;
-  std::string python;
-  std::string node_cache;
   bool dry_run = false;
   bool quiet = false;
   std::vector<std::string> spark_args;
@@ -52,18 +48,8 @@ std::string CommandLine(const std::vector<spark::Setting>& env,
 
 std::function<int()> SetupSubmit(CLI::App* app) {
   auto o = std::make_shared<SubmitArgsOptions>();
-  app->add_option("--env", o->env,
-                  "The environment: STORE/NAME[:TAG], STORE@ENVID or a folder written by "
-                  "'sparkenv build'")
-      ->required();
-  app->add_option("--node-cache", o->node_cache,
-                  "Standalone clusters: a folder on every node where executors keep the layers "
-                  "across applications (an absolute path)");
-  app->add_option("--python", o->python,
-                  "The cluster's Python for the driver and the executors (spark.pyspark.python)");
+  AddActivationOptions(app, &o->activation, /*env_positional=*/false);
   app->add_option("--spark-home", o->spark_home, "Spark's folder (default $SPARK_HOME, else PATH)");
-  app->add_option("--cache-dir", o->cache_dir,
-                  "Cache folder (default $SPARKENV_CACHE_DIR, else ~/.cache/sparkenv)");
   app->add_flag("--dry-run", o->dry_run, "Print the spark-submit command instead of running it");
   app->add_flag("-q,--quiet", o->quiet, "Print nothing before running spark-submit");
   app->add_option("spark-submit-args", o->spark_args, "spark-submit's arguments, after '--'")
@@ -81,19 +67,11 @@ std::function<int()> SetupSubmit(CLI::App* app) {
     if (!mode.ok()) return ReportError(mode.error());
 
     spark::ActivationRequest request;
-    request.env_ref = o->env;
+    Status filled = FillActivationRequest(o->activation, &request);
+    if (!filled.ok()) return ReportError(filled.error());
     request.master = *master;
     request.deploy_mode = *mode;
-    request.python = o->python;
-    request.node_cache = o->node_cache;
     request.user_conf = *conf;
-    if (o->cache_dir.empty()) {
-      auto root = index::DefaultCacheRoot();
-      if (!root.ok()) return ReportError(root.error());
-      request.cache_root = *root;
-    } else {
-      request.cache_root = o->cache_dir;
-    }
     // What cannot work is refused before anything is prepared.
     Status supported = spark::CheckDeployMode(*master, *mode);
     if (!supported.ok()) return ReportError(supported.error());

@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "command.h"
-#include "index/cache.h"
 #include "spark/boot.h"
 #include "spark/launcher.h"
 #include "spark/probe.h"
@@ -66,13 +65,9 @@ int RunProbe(const ProbeArgs& args) {
   }
   auto submit = spark::FindSparkSubmit(args.spark_home, getenv);
   if (!submit.ok()) return ReportError(submit.error());
-  std::string cache = args.cache_dir;
-  if (cache.empty()) {
-    auto root = index::DefaultCacheRoot();
-    if (!root.ok()) return ReportError(root.error());
-    cache = *root;
-  }
-  const std::string dir = (std::filesystem::path(cache) / spark::kSparkCacheFolder / "python" /
+  auto cache = CacheRoot(args.cache_dir);
+  if (!cache.ok()) return ReportError(cache.error());
+  const std::string dir = (std::filesystem::path(*cache) / spark::kSparkCacheFolder / "python" /
                            spark::PythonSourcesHash().substr(0, 16))
                               .string();
   if (!std::filesystem::exists(std::filesystem::path(dir) / "sparkenv.zip")) {
@@ -172,8 +167,7 @@ std::function<int()> SetupTarget(CLI::App* app) {
   probe->add_option("-o,--output", probe_args->output, "Target file to write (default: stdout)");
   probe->add_option("--spark-home", probe_args->spark_home,
                     "Spark's folder (default $SPARK_HOME, else PATH)");
-  probe->add_option("--cache-dir", probe_args->cache_dir,
-                    "Cache folder (default $SPARKENV_CACHE_DIR, else ~/.cache/sparkenv)");
+  AddCacheDirOption(probe, &probe_args->cache_dir);
   probe->add_option("spark-submit-args", probe_args->spark_args,
                     "More spark-submit options, after '--'");
   probe->footer(kProbeFooter);

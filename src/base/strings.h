@@ -29,5 +29,8 @@ std::vector<std::string> Split(std::string_view s, char sep);
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 // Quotes `s` for an error message: 'abc' (with non-printable bytes escaped).
 std::string Quote(std::string_view s);
+// An argv or envp for exec and posix_spawn: each string's characters, then a
+// null pointer; valid while `strings` lives unchanged.
+std::vector<char*> CStrings(const std::vector<std::string>& strings);
 
 }  // namespace sparkenv

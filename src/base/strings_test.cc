@@ -24,5 +24,16 @@ TEST(StringsTest, QuoteEscapes) {
   EXPECT_EQ(Quote(std::string_view("x\ny", 3)), "'x\\x0ay'");
 }
 
+TEST(StringsTest, CStringsEndWithANullPointer) {
+  const std::vector<std::string> argv = {"spark-submit", "", "app.py"};
+  std::vector<char*> c = CStrings(argv);
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0], argv[0].c_str());
+  EXPECT_STREQ(c[1], "");
+  EXPECT_STREQ(c[2], "app.py");
+  EXPECT_EQ(c[3], nullptr);
+  EXPECT_EQ(CStrings({}), std::vector<char*>{nullptr});
+}
+
 }  // namespace
 }  // namespace sparkenv

@@ -17,14 +17,6 @@ extern char** environ;  // NOLINT(readability-redundant-declaration)
 namespace sparkenv::wheelbuild {
 namespace {
 
-std::vector<char*> CStrings(const std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
-  out.push_back(nullptr);
-  return out;
-}
-
 class Fd {
  public:
   explicit Fd(int fd = -1) : fd_(fd) {}
