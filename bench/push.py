@@ -60,6 +60,9 @@ import requests
 from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "bed" / "tests"))
+from bed_spark import read_bed_env  # noqa: E402
+
 SETS = ROOT / "tests" / "bed" / "mirror" / "sets"
 LOG4J = ROOT / "tests" / "bed" / "hadoop" / "log4j.properties"
 SPARKENV = Path(os.environ.get("SPARKENV_BIN", ROOT / "build" / "sparkenv"))
@@ -68,18 +71,6 @@ EXTRA_PACKAGE = "greenlet"
 STORES = ["hdfs", "s3"]
 MODES = ["full", "incremental"]
 TIMEOUT = 1800
-
-
-def bed_env() -> dict:
-    out = subprocess.run([str(ROOT / "tests" / "bed" / "bed"), "env"], capture_output=True,
-                         text=True, check=True).stdout
-    env = {}
-    for line in out.splitlines():
-        line = line.strip().removeprefix("export ")
-        if "=" in line and not line.startswith("#"):
-            k, v = line.split("=", 1)
-            env[k] = v.strip().strip("'\"")
-    return env
 
 
 def timed(cmd: list, env: dict) -> tuple[float, subprocess.CompletedProcess]:
@@ -215,7 +206,7 @@ class S3:
 
 
 def run(args) -> dict:
-    bed = bed_env()
+    bed = read_bed_env()
     env = base_env(bed)
     work = Path(tempfile.mkdtemp(prefix="sparkenv-bench-push-"))
     runs = []

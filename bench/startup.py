@@ -55,7 +55,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "bed" / "tests"))
 from bed_hadoop import fs_shell, yarn_conf, yarn_env, yarn_spark  # noqa: E402
-from bed_spark import FRUGAL_CONF  # noqa: E402
+from bed_spark import FRUGAL_CONF, read_bed_env  # noqa: E402
 
 SPARKENV = Path(os.environ.get("SPARKENV_BIN", ROOT / "build" / "sparkenv"))
 APP = ROOT / "bench" / "startup_app.py"
@@ -65,18 +65,6 @@ METHODS = ["sparkenv", "sparkenv-nodecache", "classic", "venv-pack", "pex"]
 ALL_METHODS = METHODS + ["preinstalled"]
 MODES = ["cold", "warm"]
 DEV_CACHE = Path(os.environ.get("SPARKENV_DEV_CACHE", Path.home() / ".cache" / "sparkenv-dev"))
-
-
-def bed_env() -> dict:
-    out = subprocess.run([str(ROOT / "tests" / "bed" / "bed"), "env"], capture_output=True,
-                         text=True, check=True).stdout
-    env = {}
-    for line in out.splitlines():
-        line = line.strip().removeprefix("export ")
-        if "=" in line and not line.startswith("#"):
-            k, v = line.split("=", 1)
-            env[k] = v.strip("'\"")
-    return env
 
 
 def run(cmd, env=None, timeout=900, check=True, cwd=None):
@@ -239,7 +227,7 @@ def main():
     unknown = [m for m in methods if m not in ALL_METHODS]
     if unknown:
         raise SystemExit(f"unknown method(s) {', '.join(unknown)}: expected {', '.join(ALL_METHODS)}")
-    env = bed_env()
+    env = read_bed_env()
     spark = yarn_spark(env, args.line)
     python = spark.python
     work = Path(tempfile.mkdtemp(prefix="sparkenv-bench-startup-"))

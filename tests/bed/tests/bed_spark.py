@@ -18,6 +18,20 @@ PROBE = BASELINE / "bedprobe.py"
 LINES = ["4", "3.5"]
 _PREFIX = {"4": "BED_SPARK4", "3.5": "BED_SPARK35"}
 
+def read_bed_env() -> dict:
+    """What `tests/bed/bed env` publishes, as a dict (its `export K=V` lines)."""
+    out = subprocess.run([str(BED_SCRIPT), "env"], capture_output=True, text=True,
+                         check=True).stdout
+    env = {}
+    for line in out.splitlines():
+        line = line.strip().removeprefix("export ")
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        env[key] = value.strip().strip("'\"")
+    return env
+
+
 # Small executors, no UI, and wait until all executors registered so that
 # tasks spread over every executor.
 FRUGAL_CONF = {

@@ -4,26 +4,11 @@
 URLs, HADOOP_CONF_DIR, SPARK_HOME of each Spark version, S3 credentials, the
 PyPI mirror URL. The tests require the bed to be up (`tests/bed/bed up`).
 """
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-BED = ROOT / "tests" / "bed" / "bed"
+from bed_spark import read_bed_env
 
 
 @pytest.fixture(scope="session")
 def bed_env() -> dict:
-    out = subprocess.run([str(BED), "env"], capture_output=True, text=True, check=True).stdout
-    env = {}
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("export "):
-            line = line[len("export "):]
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        env[key] = value.strip().strip("'\"")
-    return env
+    return read_bed_env()
