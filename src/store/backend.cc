@@ -1,5 +1,7 @@
 #include "store/backend.h"
 
+#include "base/strings.h"
+
 namespace sparkenv::store {
 
 namespace {
@@ -27,6 +29,12 @@ bool ValidKey(std::string_view key) {
     if (slash == std::string_view::npos) return true;
     start = slash + 1;
   }
+}
+
+Result<std::string> Backend::ReadableUrl(std::string_view key, int /*seconds*/) const {
+  return Error(DisplayUrl() + ": no URL can read " + Quote(key) +
+                   " without credentials (only s3:// stores give presigned URLs)",
+               ErrorKind::kInvalidInput);
 }
 
 }  // namespace sparkenv::store

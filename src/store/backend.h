@@ -77,6 +77,10 @@ class Backend {
   // spark.yarn.dist.archives, SparkContext.addArchive): file:///abs/path,
   // hdfs://nameservice-or-host:port/path, s3a://bucket/prefix/key.
   virtual std::string HadoopUrl(std::string_view key) const = 0;
+  // A URL anyone can GET `key` from, with no credentials, for the next
+  // `seconds` (1 to 604800): a presigned URL on S3. The other backends have
+  // none and say so (kInvalidInput).
+  virtual Result<std::string> ReadableUrl(std::string_view key, int seconds) const;
 
   // Reads a whole (small) object: manifests, tags, the store marker.
   virtual Result<std::string> Read(std::string_view key) = 0;

@@ -185,6 +185,25 @@ class S3Backend : public Backend {
     return "s3a://" + location_.bucket + "/" + FullKey(key);
   }
 
+  Result<std::string> ReadableUrl(std::string_view key, int seconds) const override {
+    if (Status s = CheckKey(key); !s.ok()) return s.error();
+    if (seconds < 1 || seconds > kMaxPresignSeconds) {
+      return Error("a presigned URL is valid for 1 to " + std::to_string(kMaxPresignSeconds) +
+                       " seconds, not " + std::to_string(seconds),
+                   ErrorKind::kInternal);
+    }
+    const std::string path = ObjectPath(FullKey(key));
+    std::string url = settings_.endpoint.ToString() + path;
+    if (settings_.credentials.access_key_id.empty()) return url;  // anonymous: nothing to sign
+    SigV4Request sig;
+    sig.method = "GET";
+    sig.canonical_uri = path;
+    sig.headers.emplace_back("Host", settings_.endpoint.authority);
+    return url + "?" +
+           PresignQuery(&sig, settings_.credentials, settings_.region, "s3", options_.now(),
+                        seconds);
+  }
+
   Result<std::string> Read(std::string_view key) override {
     if (Status s = CheckKey(key); !s.ok()) return s.error();
     http::Response r = Send(MakeRequest(http::Method::kGet, FullKey(key), {}));
@@ -352,10 +371,9 @@ class S3Backend : public Backend {
     return Status::Ok();
   }
 
-  // A signed request for `object_key` (the whole key; empty: the bucket).
-  http::Request MakeRequest(http::Method method, const std::string& object_key, Query query,
-                            std::string payload_sha256 = std::string(kEmptySha256),
-                            http::Headers extra = {}) const {
+  // The request path of `object_key` (the whole key; empty: the bucket),
+  // encoded: /bucket/key (path style) or /key.
+  std::string ObjectPath(const std::string& object_key) const {
     std::string path;
     if (settings_.endpoint.path_style) {
       path = "/" + location_.bucket;
@@ -363,6 +381,14 @@ class S3Backend : public Backend {
     } else {
       path = "/" + UriEncode(object_key, false);
     }
+    return path;
+  }
+
+  // A signed request for `object_key` (the whole key; empty: the bucket).
+  http::Request MakeRequest(http::Method method, const std::string& object_key, Query query,
+                            std::string payload_sha256 = std::string(kEmptySha256),
+                            http::Headers extra = {}) const {
+    const std::string path = ObjectPath(object_key);
     SigV4Request sig;
     sig.method = http::MethodName(method);
     sig.canonical_uri = path;

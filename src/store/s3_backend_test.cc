@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "base/strings.h"
 #include "http/url.h"
 #include "index/sha256.h"
 #include "store/s3_sigv4.h"
@@ -223,6 +224,33 @@ TEST_F(S3BackendTest, WithoutSessionTokenTheSignatureMatchesBotocore) {
             "SignedHeaders=host;x-amz-content-sha256;x-amz-date, "
             "Signature=97c136a34e7950783c5c6e55bea5bc611bd0d8e253580982d79f48fdbfdd1154");
   EXPECT_EQ(b->HadoopUrl("x"), "s3a://bucket/p/x");
+}
+
+TEST_F(S3BackendTest, ReadableUrlsArePresignedLikeBotocoreDoes) {
+  auto b = Open();
+  auto url = b->ReadableUrl("blobs/abc.tar.gz", 3600);
+  ASSERT_TRUE(url.ok()) << url.error().message();
+  EXPECT_EQ(*url,
+            "http://127.0.0.1:9000/bucket/p/blobs/abc.tar.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
+            "X-Amz-Credential=AKIDEXAMPLE%2F20240102%2Fus-east-1%2Fs3%2Faws4_request&"
+            "X-Amz-Date=20240102T030405Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&"
+            "X-Amz-Signature=ed63b5417b02f28a399c726c05692fe3251dd32aa66e82bd557318f8631f457e");
+  EXPECT_TRUE(fake_->sent().empty());  // signing sends nothing
+
+  env_.erase("AWS_ENDPOINT_URL");
+  env_["AWS_REGION"] = "eu-west-1";
+  env_["AWS_SESSION_TOKEN"] = kToken;
+  b = Open("s3://bucket/p");
+  url = b->ReadableUrl("launch/x.jar", 3600);
+  ASSERT_TRUE(url.ok()) << url.error().message();
+  EXPECT_TRUE(StartsWith(*url, "https://bucket.s3.eu-west-1.amazonaws.com/p/launch/x.jar?"));
+  EXPECT_NE(url->find("&X-Amz-Security-Token=SESSION-TOKEN-0123456789&"), std::string::npos);
+  EXPECT_TRUE(EndsWith(
+      *url, "&X-Amz-Signature=57dc1e6587bf6371c469ecf16581b7db41b19af801849a47210bc46cff046d37"));
+  EXPECT_EQ(url->find(kSecret), std::string::npos);
+
+  EXPECT_EQ(b->ReadableUrl("x", 604801).error().kind(), ErrorKind::kInternal);
+  EXPECT_EQ(b->ReadableUrl("../x", 60).error().kind(), ErrorKind::kInternal);
 }
 
 TEST_F(S3BackendTest, BucketRootHasNoPrefix) {

@@ -189,4 +189,28 @@ std::string SignRequest(SigV4Request* request, const AwsCredentials& credentials
       SignatureHex(credentials.secret_access_key, date, region, service, to_sign));
 }
 
+std::string PresignQuery(SigV4Request* request, const AwsCredentials& credentials,
+                         std::string_view region, std::string_view service,
+                         std::chrono::system_clock::time_point when, int expires_seconds) {
+  const std::string amz_date = AmzDate(when);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = CredentialScope(date, region, service);
+  request->payload_sha256 = "UNSIGNED-PAYLOAD";
+  auto& q = request->query;
+  q.emplace_back("X-Amz-Algorithm", "AWS4-HMAC-SHA256");
+  q.emplace_back("X-Amz-Credential", credentials.access_key_id + "/" + scope);
+  q.emplace_back("X-Amz-Date", amz_date);
+  q.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
+  if (!credentials.session_token.empty()) {
+    q.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  }
+  q.emplace_back("X-Amz-SignedHeaders", SignedHeaders(request->headers));
+  const std::string to_sign = StringToSign(amz_date, scope, CanonicalRequest(*request));
+  std::string signature =
+      SignatureHex(credentials.secret_access_key, date, region, service, to_sign);
+  std::string out = CanonicalQueryString(q) + "&X-Amz-Signature=" + signature;  // last, by custom
+  q.emplace_back("X-Amz-Signature", std::move(signature));
+  return out;
+}
+
 }  // namespace sparkenv::store

@@ -90,6 +90,20 @@ std::string SignRequest(SigV4Request* request, const AwsCredentials& credentials
                         std::string_view region, std::string_view service,
                         std::chrono::system_clock::time_point when);
 
+// Presigns `request` (query-string authentication, a "presigned URL"): adds
+// X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date (from `when`), X-Amz-Expires
+// (`expires_seconds`, 1 to 604800: seven days, S3's limit), with a session
+// token X-Amz-Security-Token, and X-Amz-SignedHeaders to request->query,
+// signs with an unsigned payload and adds X-Amz-Signature. Returns the
+// query string to append to the URL after '?' (canonical, the signature
+// last): anyone holding
+// the URL may send that request until it expires. `request->headers` must
+// hold the host (and nothing the caller will not send).
+inline constexpr int kMaxPresignSeconds = 7 * 24 * 3600;
+std::string PresignQuery(SigV4Request* request, const AwsCredentials& credentials,
+                         std::string_view region, std::string_view service,
+                         std::chrono::system_clock::time_point when, int expires_seconds);
+
 // "AWS4-HMAC-SHA256 Credential=<key id>/<scope>, SignedHeaders=..., Signature=...".
 std::string AuthorizationHeader(std::string_view access_key_id, std::string_view scope,
                                 std::string_view signed_headers, std::string_view signature);

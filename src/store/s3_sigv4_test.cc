@@ -212,6 +212,28 @@ TEST(SigV4Test, SignRequestAddsTheS3HeadersAndSignsThem) {
   EXPECT_EQ(authorization.find(kS3DocSecret), std::string::npos);
 }
 
+TEST(SigV4Test, PresignQueryGivesTheDocumentedPresignedUrl) {
+  // "Authenticating Requests: Using Query Parameters (AWS Signature Version
+  // 4)", the example GET of examplebucket/test.txt valid for 86400 s (the
+  // signature botocore's S3SigV4QueryAuth gives too).
+  SigV4Request request{"GET", "/test.txt", {}, {{"Host", "examplebucket.s3.amazonaws.com"}}, ""};
+  AwsCredentials credentials{"AKIAIOSFODNN7EXAMPLE", kS3DocSecret, "", "test"};
+  auto when = std::chrono::system_clock::from_time_t(1369353600);  // 2013-05-24T00:00:00Z
+  EXPECT_EQ(PresignQuery(&request, credentials, "us-east-1", "s3", when, 86400),
+            "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2F"
+            "us-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&"
+            "X-Amz-SignedHeaders=host&X-Amz-Signature="
+            "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
+  EXPECT_EQ(request.headers.size(), 1u);  // nothing the holder of the URL would have to send
+
+  SigV4Request temporary{"GET", "/k", {}, {{"host", "h"}}, ""};
+  AwsCredentials session{"ASIA", "secret-sentinel", "TOKEN/with+chars==", "test"};
+  std::string query = PresignQuery(&temporary, session, "eu-west-1", "s3", when, 60);
+  EXPECT_NE(query.find("&X-Amz-Security-Token=TOKEN%2Fwith%2Bchars%3D%3D&"), std::string::npos)
+      << query;
+  EXPECT_EQ(query.find("secret-sentinel"), std::string::npos);
+}
+
 TEST(SigV4Test, SessionTokenIsSentAndSigned) {
   SigV4Request request{"GET", "/", {}, {{"host", "h"}}, std::string(kEmptySha256)};
   AwsCredentials credentials{"AKID", "secret", "TOKEN/with+chars==", "test"};
