@@ -106,7 +106,8 @@ std::function<int()> SetupSubmit(CLI::App* app) {
         std::cerr << "; unpacked " << prepared->local.unpacked << " layers for the driver";
       }
       if (prepared->launcher) {
-        std::cerr << "; the driver starts from the launcher " << prepared->launcher->url;
+        const std::string& url = prepared->launcher->url;  // a presigned URL's query is long
+        std::cerr << "; the driver starts from the launcher " << url.substr(0, url.find('?'));
       }
       std::cerr << "\n";
     }

@@ -27,6 +27,10 @@ std::string LoginName() {
   return pw != nullptr && pw->pw_name != nullptr ? pw->pw_name : "";
 }
 
+bool IsS3Store(const std::string& store_url) {
+  return StartsWith(store_url, "s3:") || StartsWith(store_url, "s3a:");
+}
+
 // Writes the launcher and puts it where the worker hosting the driver can
 // read it (see PrepareActivation).
 Result<PublishedLauncher> PublishLauncher(const store::ResolvedEnv& env,
@@ -55,10 +59,18 @@ Result<PublishedLauncher> PublishLauncher(const store::ResolvedEnv& env,
       if (!s.ok()) return s.error();
       out.uploaded = true;
     }
-    out.url = (*backend)->HadoopUrl(key);
+    if (IsS3Store(env.ref.store_url)) {
+      // The worker fetching the jar has no S3 settings of the application's.
+      auto url = (*backend)->ReadableUrl(key, kLauncherUrlSeconds);
+      if (!url.ok()) return url.error();
+      out.url = *url;
+    } else {
+      out.url = (*backend)->HadoopUrl(key);
+    }
   }
-  // The worker saves the jar under the last segment of its URL.
-  out.file_name = out.url.substr(out.url.rfind('/') + 1);
+  // The worker saves the jar under the last segment of its URL's path.
+  const std::string path = out.url.substr(0, out.url.find('?'));
+  out.file_name = path.substr(path.rfind('/') + 1);
   out.launcher = std::move(launcher).value();
   return out;
 }
@@ -105,16 +117,27 @@ Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string&
            store::EncodeHdfsPath(url->root == "/" ? std::string() : url->root) + "/blobs/";
     user = Env(open, "HADOOP_USER_NAME").value_or(LoginName());
   }
+  std::unique_ptr<store::Backend> s3;  // the launcher's presigned URLs
+  if (launcher && IsS3Store(store_url)) {
+    auto backend = store::OpenBackend(store_url, open);
+    if (!backend.ok()) return backend.error();
+    s3 = std::move(backend).value();
+  }
   for (size_t i = 0; i < env.manifest.layers.size(); ++i) {
     const env::Layer& layer = env.manifest.layers[i];
     std::string url = env.layer_urls[i];
     if (hdfs) {
       url = base + layer.sha256 + ".tar.gz?op=OPEN" + (user.empty() ? "" : "&user.name=" + user);
+    } else if (s3) {
+      auto presigned = s3->ReadableUrl(store::BlobKey(layer.sha256), kLauncherUrlSeconds);
+      if (!presigned.ok()) return presigned.error();
+      url = *presigned;
     } else if (!StartsWith(url, "file://") && launcher) {
       return Error(
           "deploy mode cluster on a standalone cluster: the driver fetches the environment's "
-          "layers itself, from a shared folder (file://) or HDFS (WebHDFS), not from " +
-          Quote(store_url) + "; use an hdfs:// store, or --deploy-mode client");
+          "layers itself, from a shared folder (file://), HDFS (WebHDFS) or S3 (presigned "
+          "URLs), not from " +
+          Quote(store_url) + "; use one of those stores, or --deploy-mode client");
     } else if (!StartsWith(url, "file://")) {
       return Error(
           "--node-cache reads layers from a shared folder (file://) or HDFS (WebHDFS), "

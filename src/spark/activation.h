@@ -64,10 +64,16 @@ enum class NodeCachePurpose {
   kLauncher,   // standalone cluster mode: DIR, or empty for each process's working folder
 };
 
+// How long the presigned URLs of standalone cluster mode on S3 (the
+// launcher and its layers) stay valid: seven days, S3's longest.
+inline constexpr int kLauncherUrlSeconds = 7 * 24 * 3600;
+
 // The URLs the node cache fetches each layer from: the layer's file:// URL,
 // or WebHDFS's OPEN of the blob for an HDFS store (the NameNode's HTTP
 // address from HADOOP_CONF_DIR, the user from HADOOP_USER_NAME or the login
-// name; simple authentication). Other stores are refused.
+// name; simple authentication); for the launcher (kLauncher) on an S3 store,
+// a presigned GET of the blob valid kLauncherUrlSeconds. Other stores are
+// refused.
 Result<NodeCache> NodeCacheFor(const store::ResolvedEnv& env, const std::string& dir,
                                const store::OpenOptions& open,
                                NodeCachePurpose purpose = NodeCachePurpose::kNodeCache);

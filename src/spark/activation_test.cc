@@ -78,13 +78,32 @@ TEST(NodeCacheForTest, TheLauncherFetchesIntoTheWorkingFolderByDefault) {
   EXPECT_EQ(nc->dir, "");
   EXPECT_EQ(nc->layers[0].url, "file:///shared/envs/blobs/x.tar.gz");
   EXPECT_FALSE(NodeCacheFor(local, "", Options({})).ok());  // --node-cache needs a folder
+}
 
+TEST(NodeCacheForTest, TheLauncherReadsS3LayersThroughPresignedUrls) {
   store::ResolvedEnv s3 = Env("s3://bucket/envs");
-  s3.layer_urls = {"s3a://bucket/envs/blobs/x.tar.gz"};
-  EXPECT_EQ(NodeCacheFor(s3, "", Options({}), NodeCachePurpose::kLauncher).error().message(),
-            "deploy mode cluster on a standalone cluster: the driver fetches the environment's "
-            "layers itself, from a shared folder (file://) or HDFS (WebHDFS), not from "
-            "'s3://bucket/envs'; use an hdfs:// store, or --deploy-mode client");
+  s3.layer_urls = {"s3a://bucket/envs/blobs/" + std::string(64, 'a') + ".tar.gz"};
+  auto nc = NodeCacheFor(s3, "",
+                         Options({{"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                                  {"AWS_SECRET_ACCESS_KEY", "secret-sentinel"},
+                                  {"AWS_ENDPOINT_URL", "http://127.0.0.1:9000"},
+                                  {"HOME", "/nonexistent"}}),
+                         NodeCachePurpose::kLauncher);
+  ASSERT_TRUE(nc.ok()) << nc.error().message();
+  const std::string& url = nc->layers[0].url;
+  EXPECT_EQ(url.substr(0, url.find('?')),
+            "http://127.0.0.1:9000/bucket/envs/blobs/" + std::string(64, 'a') + ".tar.gz");
+  EXPECT_NE(url.find("X-Amz-Expires=604800&"), std::string::npos) << url;
+  EXPECT_NE(url.find("X-Amz-Credential=AKIDEXAMPLE%2F"), std::string::npos) << url;
+  EXPECT_EQ(url.find("secret-sentinel"), std::string::npos);
+  // Without credentials to sign with, the message says where they were looked for.
+  auto none =
+      NodeCacheFor(s3, "", Options({{"HOME", "/nonexistent"}}), NodeCachePurpose::kLauncher);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message().find("credentials"), std::string::npos)
+      << none.error().message();
+  // --node-cache on S3 stays refused: Spark fetches those layers itself.
+  EXPECT_FALSE(NodeCacheFor(s3, "/var/cache/sparkenv", Options({})).ok());
 }
 
 }  // namespace

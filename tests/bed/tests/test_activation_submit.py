@@ -78,7 +78,7 @@ def run_on(bed_env, line, where, env_ref, python, out, cache):
     master = "local[2]" if where == "local" else spark.master
     conf = s3a_conf(bed_env, spark) if where == "standalone-s3" else {}
     mode = "client"
-    if where == "standalone-cluster":
+    if where.startswith("standalone-cluster"):
         # spark-submit returns once the driver runs, unless asked to wait.
         # The driver takes one of the bed's two one-core workers: one executor
         # is all the application can get (and must wait for).
@@ -103,7 +103,8 @@ JAVA17_MODULE_OPTIONS = " ".join(["-XX:+IgnoreUnrecognizedVMOptions"] + [
 
 CASES = [("4", "local"), ("3.5", "local"), ("4", "standalone"), ("3.5", "standalone"),
          ("4", "standalone-s3"), ("3.5", "standalone-s3"), ("4", "standalone-cluster"),
-         ("3.5", "standalone-cluster"), ("4", "yarn-client"), ("4", "yarn-cluster"),
+         ("3.5", "standalone-cluster"), ("4", "standalone-cluster-s3"),
+         ("3.5", "standalone-cluster-s3"), ("4", "yarn-client"), ("4", "yarn-cluster"),
          ("3.5", "yarn-client"), ("3.5", "yarn-cluster")]
 
 
@@ -119,14 +120,21 @@ def test_submit_imports_the_environment_everywhere(bed_env, built, stores, worke
     # The bed's standalone workers have one core each: in cluster mode the
     # driver takes one of them, which leaves one executor.
     check_report(report, versions, manifest, python=workers_python, cluster=where != "local",
-                 executors=1 if where == "standalone-cluster" else 2,
+                 executors=1 if where.startswith("standalone-cluster") else 2,
                  yarn=where.startswith("yarn"))
     assert p.stderr.startswith(f"sparkenv: environment {manifest['env_id'][:12]} "
                                f"({len(manifest['layers'])} layers) on "), p.stderr[:500]
-    if where == "standalone-cluster":
+    if where.startswith("standalone-cluster"):
         # The driver ran on a worker, from sparkenv's launcher, importing from
-        # the layers the launcher fetched from HDFS into the driver's folder.
-        assert "; the driver starts from the launcher hdfs://" in p.stderr, p.stderr[:500]
+        # the layers the launcher fetched from HDFS (or S3, through presigned
+        # URLs: the cluster has no S3 settings here) into the driver's folder.
+        launcher = ("http://%s/" % bed_env["BED_S3_ENDPOINT"].split("://", 1)[1]
+                    if where.endswith("-s3") else "hdfs://")
+        assert "; the driver starts from the launcher " + launcher in p.stderr, p.stderr[:500]
+        # sparkenv's own line cuts the URL at its query (spark-submit's log
+        # below it prints the primary resource whole, as for any URL).
+        assert "X-Amz-Signature" not in p.stderr.splitlines()[0]
+        assert bed_env["AWS_SECRET_ACCESS_KEY"] not in p.stdout + p.stderr
         driver_file = report["driver"]["modules"]["pandas"]["file"]
         assert driver_file.startswith(str(spark.work_dir) + "/"), driver_file
         assert "/driver-" in driver_file, driver_file
