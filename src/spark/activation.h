@@ -14,6 +14,7 @@
 #include "spark/materialize.h"
 #include "spark/settings.h"
 #include "store/backend.h"
+#include "store/s3_sigv4.h"
 #include "store/store.h"
 
 namespace sparkenv::spark {
@@ -66,7 +67,7 @@ enum class NodeCachePurpose {
 
 // How long the presigned URLs of standalone cluster mode on S3 (the
 // launcher and its layers) stay valid: seven days, S3's longest.
-inline constexpr int kLauncherUrlSeconds = 7 * 24 * 3600;
+inline constexpr int kLauncherUrlSeconds = store::kMaxPresignSeconds;
 
 // The URLs the node cache fetches each layer from: the layer's file:// URL,
 // or WebHDFS's OPEN of the blob for an HDFS store (the NameNode's HTTP

@@ -193,13 +193,12 @@ class S3Backend : public Backend {
                    ErrorKind::kInternal);
     }
     const std::string path = ObjectPath(FullKey(key));
-    std::string url = settings_.endpoint.ToString() + path;
-    if (settings_.credentials.access_key_id.empty()) return url;  // anonymous: nothing to sign
     SigV4Request sig;
     sig.method = "GET";
     sig.canonical_uri = path;
     sig.headers.emplace_back("Host", settings_.endpoint.authority);
-    return url + "?" +
+    // Opening the backend required credentials, so there is always a key to sign with.
+    return settings_.endpoint.ToString() + path + "?" +
            PresignQuery(&sig, settings_.credentials, settings_.region, "s3", options_.now(),
                         seconds);
   }
