@@ -128,9 +128,7 @@ struct ParallelGzipWriter::State {
       if (block->failed) return Error("internal: zlib failed to compress", ErrorKind::kInternal);
       if (!header) {
         header = true;
-        // No name, no time, OS "Unix": the same input gives the same bytes.
-        static const char kHeader[] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
-        if (Status s = sink(std::string_view(kHeader, sizeof kHeader)); !s.ok()) return s;
+        if (Status s = sink(std::string_view(kGzipHeader, sizeof kGzipHeader)); !s.ok()) return s;
       }
       crc = static_cast<uint32_t>(
           crc32_combine(crc, block->crc, static_cast<z_off_t>(block->input.size())));

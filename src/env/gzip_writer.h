@@ -27,6 +27,10 @@
 
 namespace sparkenv::env {
 
+// The header of every gzip member sparkenv writes: no name, no time, OS
+// "Unix", so the same input gives the same bytes.
+inline constexpr char kGzipHeader[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
+
 class ParallelGzipWriter {
  public:
   static constexpr size_t kBlockSize = 1 << 20;

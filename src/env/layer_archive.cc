@@ -87,6 +87,13 @@ struct LayerArchiveWriter::State {
   }
 
   bool discard = false;  // being destroyed unfinished: write nothing more
+  bool tar_gz = false;
+  bool swallow = false;  // the tar's bytes of a file stored as its own member
+
+  std::unique_ptr<ParallelGzipWriter> NewGzip() {
+    return std::make_unique<ParallelGzipWriter>(
+        [this](std::string_view bytes) { return Out(bytes); });
+  }
 
   ~State() {
     // Free the archive first: libarchive closes it, writing its end through
@@ -119,9 +126,16 @@ namespace {
 
 la_ssize_t WriteCallback(archive*, void* client, const void* buffer, size_t length) {
   auto* state = static_cast<LayerArchiveWriter::State*>(client);
-  if (state->discard) return static_cast<la_ssize_t>(length);
+  if (state->discard || state->swallow) return static_cast<la_ssize_t>(length);
   std::string_view bytes(static_cast<const char*>(buffer), length);
-  Status s = state->gzip ? state->gzip->Write(bytes) : state->Out(bytes);
+  Status s = Status::Ok();
+  if (!state->tar_gz) {
+    s = state->Out(bytes);
+  } else if (state->gzip) {
+    s = state->gzip->Write(bytes);
+  } else {
+    s = Error("internal: tar bytes between gzip members", ErrorKind::kInternal);
+  }
   if (!s.ok()) {
     if (state->write_errno == 0) state->write_errno = EIO;
     return -1;
@@ -151,10 +165,12 @@ Result<std::unique_ptr<LayerArchiveWriter>> LayerArchiveWriter::Create(
          archive_write_set_format_option(a, "zip", "compression-level", "1") == ARCHIVE_OK;
   } else {
     // libarchive writes the plain tar; it is gzipped on several cores.
-    ok = archive_write_set_format_pax_restricted(a) == ARCHIVE_OK;
-    State* raw = state.get();
-    state->gzip = std::make_unique<ParallelGzipWriter>(
-        [raw](std::string_view bytes) { return raw->Out(bytes); });
+    // Unblocked: libarchive hands each header and each write over at once,
+    // so a file's bytes can leave the tar for a member of their own.
+    ok = archive_write_set_format_pax_restricted(a) == ARCHIVE_OK &&
+         archive_write_set_bytes_per_block(a, 0) == ARCHIVE_OK;
+    state->tar_gz = true;
+    state->gzip = state->NewGzip();
   }
   // No padding of the last block (as for a regular file).
   ok = ok && archive_write_set_bytes_in_last_block(a, 1) == ARCHIVE_OK;
@@ -183,6 +199,46 @@ Status LayerArchiveWriter::Write(std::string_view bytes) {
 }
 
 Status LayerArchiveWriter::EndFile() { return Status::Ok(); }
+
+uint64_t LayerArchiveWriter::MinDeflatedFile() const { return state_->tar_gz ? 64 * 1024 : 0; }
+
+Status LayerArchiveWriter::AddDeflatedFile(const std::string& path, bool executable, uint64_t size,
+                                           uint32_t crc32, const DeflateStream& stream) {
+  State& st = *state_;
+  if (!st.tar_gz || !st.gzip) {
+    return LayerSink::AddDeflatedFile(path, executable, size, crc32, stream);
+  }
+  // The header ends the member that holds the tar so far.
+  if (Status s = st.Header(path, false, executable, size); !s.ok()) return s;
+  if (Status s = st.gzip->Finish(); !s.ok()) return s;
+  st.gzip.reset();
+  // The file's member: its deflate stream as the wheel has it.
+  if (Status s = st.Out(std::string_view(kGzipHeader, sizeof kGzipHeader)); !s.ok()) return s;
+  if (Status s = stream([&st](std::string_view bytes) { return st.Out(bytes); }); !s.ok()) {
+    return s;
+  }
+  std::string trailer;
+  for (uint32_t v : {crc32, static_cast<uint32_t>(size & 0xFFFFFFFFu)}) {
+    for (int i = 0; i < 4; ++i) trailer.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  }
+  if (Status s = st.Out(trailer); !s.ok()) return s;
+  // libarchive still counts the entry's bytes (and pads after them): it
+  // gets zeros, which go nowhere. Then a new member for the rest of the tar.
+  static const std::string kZeros(kChunk, '\0');
+  st.swallow = true;
+  for (uint64_t left = size; left > 0;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(left, kZeros.size()));
+    la_ssize_t w = archive_write_data(st.archive.get(), kZeros.data(), n);
+    if (w <= 0) {
+      st.swallow = false;
+      return st.Fail(path);
+    }
+    left -= static_cast<uint64_t>(w);
+  }
+  st.swallow = false;
+  st.gzip = st.NewGzip();
+  return Status::Ok();
+}
 
 Result<PackedLayer> LayerArchiveWriter::Finish() {
   if (archive_write_close(state_->archive.get()) != ARCHIVE_OK) return state_->Fail("");

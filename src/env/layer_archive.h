@@ -1,13 +1,15 @@
 // Layers as archives: a folder packed into a deterministic tar.gz, and such
 // an archive unpacked again (for `--format dir|tar.gz|zip`).
 //
-// Packing (libarchive, POSIX pax-restricted tar, gzip level 1 without a
-// timestamp, compressed on several cores by gzip_writer.h into one gzip
-// member): entries in byte order of their paths, folders before their
-// contents, every mtime fixed (1980-01-01), owner 0/0 without names, modes
-// 0755 (folders and files with any execute bit) or 0644. Only regular files
-// and folders are packed (the installer makes nothing else), so the same
-// tree always gives the same bytes with the same zlib.
+// Packing (libarchive, POSIX pax-restricted tar, gzip without a timestamp,
+// compressed on several cores by gzip_writer.h): entries in byte order of
+// their paths, folders before their contents, every mtime fixed
+// (1980-01-01), owner 0/0 without names, modes 0755 (folders and files with
+// any execute bit) or 0644. Only regular files and folders are packed (the
+// installer makes nothing else), so the same tree always gives the same
+// bytes with the same ISA-L. A layer streamed from a wheel keeps the
+// wheel's own deflate streams for its big members (AddDeflatedFile): the
+// same wheel always gives the same layer.
 // Thread-safe: no shared state.
 #pragma once
 
@@ -45,6 +47,13 @@ class LayerArchiveWriter : public install::LayerSink {
   Status BeginFile(const std::string& path, bool executable, uint64_t size) override;
   Status Write(std::string_view bytes) override;
   Status EndFile() override;
+  // tar.gz: a file given as a deflate stream becomes a gzip member of its
+  // own (RFC 1952 allows several; every gzip reader joins them), holding
+  // that stream as it is, with the rest of the tar in the members around
+  // it. Files under 64 KiB are not worth a member; zip takes none.
+  uint64_t MinDeflatedFile() const override;
+  Status AddDeflatedFile(const std::string& path, bool executable, uint64_t size, uint32_t crc32,
+                         const DeflateStream& stream) override;
   // Closes the archive; its sha256 and size.
   Result<PackedLayer> Finish();
 

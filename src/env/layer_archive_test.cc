@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -24,6 +25,35 @@ std::string ReadFile(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// A gzip file's content, member after member (zlib, not the code under
+// test); `members` counts them. Empty on a corrupt stream.
+std::string Gunzip(const std::string& gz, int* members = nullptr) {
+  z_stream z{};
+  inflateInit2(&z, 16 + MAX_WBITS);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  z.avail_in = static_cast<uInt>(gz.size());
+  std::string out;
+  char buf[1 << 16];
+  int count = 0;
+  while (true) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    int rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+    if (rc == Z_STREAM_END) {
+      ++count;
+      if (z.avail_in == 0) break;
+      inflateReset(&z);
+    } else if (rc != Z_OK) {
+      out.clear();
+      break;
+    }
+  }
+  inflateEnd(&z);
+  if (members != nullptr) *members = count;
+  return out;
 }
 
 class LayerArchiveTest : public ::testing::Test {
@@ -73,7 +103,7 @@ WheelSpec EveryScheme() {
   return spec;
 }
 
-TEST_F(LayerArchiveTest, StreamingAWheelGivesTheArchiveOfItsInstalledFolder) {
+TEST_F(LayerArchiveTest, StreamingAWheelGivesTheTarOfItsInstalledFolder) {
   const std::string wheel = BuildWheel(EveryScheme());
   auto streamed = Stream(wheel, "streamed.tar.gz");
   ASSERT_TRUE(streamed.ok()) << streamed.error().message();
@@ -88,8 +118,18 @@ TEST_F(LayerArchiveTest, StreamingAWheelGivesTheArchiveOfItsInstalledFolder) {
   auto packed = PackDirectory((dir_ / "tree").string(), (dir_ / "packed.tar.gz").string());
   ASSERT_TRUE(packed.ok()) << packed.error().message();
 
-  EXPECT_EQ(ReadFile(dir_ / "streamed.tar.gz"), ReadFile(dir_ / "packed.tar.gz"));
-  EXPECT_EQ(direct.sha256, packed->sha256);
+  // The same tar. The streamed layer keeps the wheel's deflate stream of
+  // the big _demo.so as a gzip member of its own, between the members of
+  // the rest; the packed folder is one member.
+  int streamed_members = 0;
+  int packed_members = 0;
+  const std::string tar = Gunzip(ReadFile(dir_ / "streamed.tar.gz"), &streamed_members);
+  ASSERT_FALSE(tar.empty());
+  EXPECT_EQ(tar, Gunzip(ReadFile(dir_ / "packed.tar.gz"), &packed_members));
+  EXPECT_EQ(streamed_members, 3);
+  EXPECT_EQ(packed_members, 1);
+  const std::string so_deflated = install::testing::RawDeflate(std::string(300000, '\x7f'));
+  EXPECT_NE(ReadFile(dir_ / "streamed.tar.gz").find(so_deflated), std::string::npos);
   EXPECT_EQ(direct.sha256, index::Sha256Hex(ReadFile(dir_ / "streamed.tar.gz")));
   EXPECT_EQ(direct.size, fs::file_size(dir_ / "streamed.tar.gz"));
   EXPECT_EQ(streamed->files, installed->files);
@@ -100,6 +140,55 @@ TEST_F(LayerArchiveTest, StreamingAWheelGivesTheArchiveOfItsInstalledFolder) {
   EXPECT_EQ(ReadFile(dir_ / "unpacked/bin/tool"), "#!/usr/bin/env python3.11\nprint('tool')\n");
   EXPECT_EQ(ReadFile(dir_ / "unpacked/site-packages/demo-1.0.dist-info/RECORD"),
             ReadFile(dir_ / "tree/site-packages/demo-1.0.dist-info/RECORD"));
+}
+
+TEST_F(LayerArchiveTest, ABigMemberWithBytesAfterItsDeflateStreamIsDeflatedAgain) {
+  // Such a member's stored bytes are no gzip member body (the bytes after
+  // the stream would be read as its trailer): it goes through the tar's own
+  // members, and the layer is the same tar.
+  WheelSpec spec;
+  spec.files = {{"demo/big.bin", std::string(200000, 'z')}};
+  spec.files.back().after_deflate = "junk";
+  auto streamed = Stream(BuildWheel(spec), "junk.tar.gz");
+  ASSERT_TRUE(streamed.ok()) << streamed.error().message();
+  int members = 0;
+  EXPECT_FALSE(Gunzip(ReadFile(dir_ / "junk.tar.gz"), &members).empty());
+  EXPECT_EQ(members, 1);
+  fs::create_directories(dir_ / "junk");
+  Status unpacked = UnpackLayer((dir_ / "junk.tar.gz").string(), (dir_ / "junk").string());
+  ASSERT_TRUE(unpacked.ok()) << unpacked.error().message();
+  EXPECT_EQ(ReadFile(dir_ / "junk/site-packages/demo/big.bin"), std::string(200000, 'z'));
+
+  // Stored (not deflated) big members go the same way.
+  WheelSpec stored;
+  stored.files = {{"demo/big.bin", std::string(200000, 's'), false}};
+  ASSERT_TRUE(Stream(BuildWheel(stored), "stored.tar.gz").ok());
+  EXPECT_FALSE(Gunzip(ReadFile(dir_ / "stored.tar.gz"), &members).empty());
+  EXPECT_EQ(members, 1);
+}
+
+TEST_F(LayerArchiveTest, ABigMemberIsCheckedBeforeItsDeflateStreamIsKept) {
+  WheelSpec spec;
+  const std::string big(200000, 'b');
+  spec.files = {{"demo/big.bin", big}};
+  spec.record = "demo/big.bin," + install::testing::Sha256Record("other") +
+                ",200000\ndemo-1.0.dist-info/WHEEL," +
+                install::testing::Sha256Record(spec.wheel_file) + ",\n";
+  auto r = Stream(BuildWheel(spec), "bad-big.tar.gz");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message(),
+            "cannot install 'demo-1.0-py3-none-any.whl': entry 'demo/big.bin' does not match its "
+            "RECORD hash (RECORD has " +
+                install::testing::Sha256Record("other") + ", the file has " +
+                install::testing::Sha256Record(big) + ")");
+  // A CRC-32 that lies is caught too: the gzip member would carry it.
+  WheelSpec lying;
+  lying.files = {{"demo/big.bin", big}};
+  lying.files.back().claimed_crc = 12345;
+  auto crc = Stream(BuildWheel(lying), "bad-crc.tar.gz");
+  ASSERT_FALSE(crc.ok());
+  EXPECT_NE(crc.error().message().find("CRC-32 mismatch"), std::string::npos)
+      << crc.error().message();
 }
 
 TEST_F(LayerArchiveTest, AStreamedInstallFailsOnAHashThatDoesNotMatchRecord) {

@@ -264,7 +264,7 @@ class Installer {
   Status Prepare(int fd);
   Status EnsureParent(const std::string& rel);
   using ChunkWriter = std::function<Status(std::string_view)>;
-  Status Emit(const Planned& p, const ChunkWriter& write);
+  Status Emit(const Planned& p, const ChunkWriter& write, bool* exact = nullptr);
   Status Extract(const Planned& p);
   Status WriteGenerated(const std::string& dest, std::string_view content, mode_t mode);
   Status WriteRecord();
@@ -575,7 +575,7 @@ std::string RecordPathFor(const std::string& dest) {
 // Streams the member's bytes to `write` -- a script's "#!python" shebang
 // rewritten -- and checks them against RECORD (hash, and the size the
 // central directory gave).
-Status Installer::Emit(const Planned& p, const ChunkWriter& write) {
+Status Installer::Emit(const Planned& p, const ChunkWriter& write, bool* exact) {
   const ZipMember& m = *p.member;
   Hasher check(p.row->algorithm);
   uint64_t streamed = 0;
@@ -602,7 +602,7 @@ Status Installer::Emit(const Planned& p, const ChunkWriter& write) {
     }
     return write(h);
   };
-  Status result = zip_->Stream(m, [&](std::string_view chunk) -> Status {
+  auto each = [&](std::string_view chunk) -> Status {
     check.Update(chunk);
     streamed += chunk.size();
     if (!rewrite) return write(chunk);
@@ -611,7 +611,8 @@ Status Installer::Emit(const Planned& p, const ChunkWriter& write) {
       return Status::Ok();
     }
     return flush_head();
-  });
+  };
+  Status result = zip_->Stream(m, each, exact);
   if (!result.ok()) return Fail(result.error().message(), result.error().kind());
   if (rewrite) {
     if (Status s = flush_head(); !s.ok()) return s;
@@ -791,6 +792,28 @@ Result<InstallReport> Installer::RunToSink(int fd, LayerSink& sink) {
       if (Status s = sink.AddFolder(path); !s.ok()) return s.error();
       continue;
     }
+    const Planned* planned = out->planned;
+    if (planned != nullptr && sink.MinDeflatedFile() > 0 && out->size >= sink.MinDeflatedFile() &&
+        planned->member->method == 8 && planned->scheme != Scheme::kScripts) {
+      // Checked first (inflated and hashed, nothing written), then handed
+      // over as the member's own deflate stream. A stream with bytes after
+      // its end (rare, harmless) goes the usual way below instead.
+      bool exact = false;
+      if (Status s = Emit(
+              *planned, [](std::string_view) { return Status::Ok(); }, &exact);
+          !s.ok()) {
+        return s.error();
+      }
+      if (exact) {
+        const ZipMember& m = *planned->member;
+        Status s = sink.AddDeflatedFile(path, out->executable, out->size, m.crc32,
+                                        [&](const std::function<Status(std::string_view)>& to) {
+                                          return zip_->StreamStored(m, to);
+                                        });
+        if (!s.ok()) return s.error();
+        continue;
+      }
+    }
     if (Status s = sink.BeginFile(path, out->executable, out->size); !s.ok()) return s.error();
     uint64_t sent = 0;
     auto write = [&](std::string_view b) -> Status {
@@ -850,6 +873,12 @@ Result<InstallReport> Installer::Run(int fd) {
 }
 
 }  // namespace
+
+Status LayerSink::AddDeflatedFile(const std::string& path, bool, uint64_t, uint32_t,
+                                  const DeflateStream&) {
+  return Error("this layer sink takes no deflate streams (" + Quote(path) + ")",
+               ErrorKind::kInternal);
+}
 
 std::string UnsafeNameReason(const std::string& name) {
   if (name.empty()) return "has an empty name";

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,7 +86,7 @@ Result<InstallReport> InstallWheelFd(int fd, const std::string& wheel_filename,
 // path (byte order; paths relative to the layer root, such as
 // "site-packages/demo/__init__.py"), every folder that holds a file as its
 // own entry ("site-packages/demo") before the entries below it -- the order
-// env::PackDirectory gives a folder, so both make the same archive.
+// env::PackDirectory gives a folder, so both make the same tree.
 class LayerSink {
  public:
   virtual ~LayerSink() = default;
@@ -94,6 +95,18 @@ class LayerSink {
   virtual Status BeginFile(const std::string& path, bool executable, uint64_t size) = 0;
   virtual Status Write(std::string_view bytes) = 0;
   virtual Status EndFile() = 0;
+
+  // A sink that stores files deflated may take a wheel member's own deflate
+  // stream instead of its bytes (nothing inflated to be deflated again).
+  // Files of at least this many bytes are offered; 0: none (the default).
+  virtual uint64_t MinDeflatedFile() const { return 0; }
+  // A file of `size` bytes with CRC-32 `crc32`, given as one complete raw
+  // deflate stream (RFC 1951) by `stream`, which the sink calls once. The
+  // installer has already checked that it inflates to exactly those bytes
+  // (size, CRC-32 and RECORD hash) and ends where the member ends.
+  using DeflateStream = std::function<Status(const std::function<Status(std::string_view)>&)>;
+  virtual Status AddDeflatedFile(const std::string& path, bool executable, uint64_t size,
+                                 uint32_t crc32, const DeflateStream& stream);
 };
 
 // InstallWheelFd into `sink` instead of a folder: the same checks, layout,

@@ -218,13 +218,13 @@ Status ZipFile::Parse() {
   return Status::Ok();
 }
 
-Status ZipFile::Stream(const ZipMember& m, const ChunkSink& sink) const {
+Result<uint64_t> ZipFile::DataStart(const ZipMember& m) const {
   const std::string what = "member " + Quote(m.name);
   if (m.local_header_offset > cd_offset_ || cd_offset_ - m.local_header_offset < kLocalHeaderSize) {
     return Bad(what + ": local header outside the archive");
   }
   char h[kLocalHeaderSize];
-  if (Status s = ReadAt(m.local_header_offset, kLocalHeaderSize, h); !s.ok()) return s;
+  if (Status s = ReadAt(m.local_header_offset, kLocalHeaderSize, h); !s.ok()) return s.error();
   if (U32(h) != kLocalSignature) return Bad(what + ": bad local header signature");
   size_t name_len = U16(h + 26);
   size_t extra_len = U16(h + 28);
@@ -238,11 +238,36 @@ Status ZipFile::Stream(const ZipMember& m, const ChunkSink& sink) const {
   std::string local_name(name_len, '\0');
   if (Status s = ReadAt(m.local_header_offset + kLocalHeaderSize, name_len, local_name.data());
       !s.ok()) {
-    return s;
+    return s.error();
   }
   if (local_name != m.name) {
     return Bad(what + ": the local header names it " + Quote(local_name));
   }
+  return data_start;
+}
+
+Status ZipFile::StreamStored(const ZipMember& m, const ChunkSink& sink) const {
+  auto start = DataStart(m);
+  if (!start.ok()) return start.error();
+  char* const in = Buffer(0);
+  uint64_t offset = *start;
+  uint64_t remaining = m.compressed_size;
+  while (remaining > 0) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kChunk, remaining));
+    if (Status s = ReadAt(offset, n, in); !s.ok()) return s;
+    offset += n;
+    remaining -= n;
+    if (Status s = sink(std::string_view(in, n)); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ZipFile::Stream(const ZipMember& m, const ChunkSink& sink, bool* exact) const {
+  const std::string what = "member " + Quote(m.name);
+  if (exact != nullptr) *exact = false;
+  auto start = DataStart(m);
+  if (!start.ok()) return start.error();
+  const uint64_t data_start = *start;
   char* const in = Buffer(0);
   const size_t in_size = kChunk;
   uint64_t offset = data_start;
@@ -300,6 +325,10 @@ Status ZipFile::Stream(const ZipMember& m, const ChunkSink& sink) const {
           (st.avail_in == 0 || !had_input)) {
         return Bad(what + ": the deflate stream ends early (truncated?)");
       }
+    }
+    // Whole bytes ISA-L read ahead but did not use are still in read_in.
+    if (exact != nullptr) {
+      *exact = st.avail_in == 0 && remaining == 0 && st.read_in_length < 8;
     }
   } else {
     return Bad(what + ": compression method " + std::to_string(m.method) +

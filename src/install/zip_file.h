@@ -65,13 +65,22 @@ class ZipFile {
   // the archive, the deflate stream is corrupt, or the output is not exactly
   // `uncompressed_size` bytes with the recorded CRC-32 (inflation stops as
   // soon as the output would exceed the recorded size).
-  Status Stream(const ZipMember& member, const ChunkSink& sink) const;
+  // `exact`, when given, is set true for a deflate member whose stream ends
+  // exactly at its recorded compressed size (no bytes after the final
+  // block): one whose stored bytes may be copied as a deflate stream.
+  Status Stream(const ZipMember& member, const ChunkSink& sink, bool* exact = nullptr) const;
+  // Streams `member`'s bytes as stored in the archive (the deflate stream of
+  // a deflate member), after the same local-header checks as Stream. Checks
+  // nothing about the bytes themselves: Stream them first.
+  Status StreamStored(const ZipMember& member, const ChunkSink& sink) const;
   // Reads a whole member into memory; refuses members over `max_size`.
   Result<std::string> ReadAll(const ZipMember& member, uint64_t max_size) const;
 
  private:
   explicit ZipFile(int fd) : fd_(fd) {}
   Status ReadAt(uint64_t offset, size_t length, char* out) const;
+  // Where `member`'s stored bytes start, after checking its local header.
+  Result<uint64_t> DataStart(const ZipMember& member) const;
   Status Parse();
 
   int fd_ = -1;

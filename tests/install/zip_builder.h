@@ -29,6 +29,7 @@ struct ZipItem {
   std::optional<uint64_t> claimed_compressed_size;
   std::optional<uint32_t> claimed_crc;
   std::optional<std::string> local_name;  // a different name in the local header
+  std::string after_deflate;              // bytes after the deflate stream, inside the member
 };
 
 inline void Put16(std::string& b, uint32_t v) {
@@ -62,7 +63,7 @@ inline std::string BuildZip(const std::vector<ZipItem>& items, bool point_all_at
   uint32_t first_offset = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     const ZipItem& it = items[i];
-    std::string body = it.deflate ? RawDeflate(it.data) : it.data;
+    std::string body = it.deflate ? RawDeflate(it.data) + it.after_deflate : it.data;
     auto crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(it.data.data()),
                                            static_cast<uInt>(it.data.size())));
     uint32_t offset = static_cast<uint32_t>(out.size());
