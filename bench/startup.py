@@ -10,8 +10,9 @@ the run (the application's own staging files included).
 
 Methods (the same requirements, locked/downloaded for CPython 3.11 from the
 bed's PyPI mirror; every artifact on the bed's HDFS, world-readable):
-  sparkenv     `sparkenv submit --env hdfs:///.../store/bench:latest` (one layer per wheel,
-               YARN localizes them as PUBLIC files, each container unpacks them)
+  sparkenv     `sparkenv submit --env hdfs:///.../store/bench:latest` (one layer per wheel;
+               YARN localizes them as PUBLIC files, unpacked once per node; on standalone
+               they are spark.archives, unpacked by each executor)
   sparkenv-nodecache  the same with --node-cache (unpacked once per node, across applications)
   classic      the classic recipe (tests/bed/baseline): unzipped wheels in an HDFS folder,
                `activate_env.py` adds every top-level entry with addFile(recursive=True)
@@ -28,6 +29,7 @@ localized or cached anywhere: a new sparkenv cache, PEX_ROOT), warm = a
 second application with the same artifacts and caches.
 
     scripts/bench startup                    # YARN (client mode), 3 repetitions
+    scripts/bench startup --master standalone  # the bed's standalone cluster (client mode)
     scripts/bench startup --smoke            # 1 repetition
     bench/startup.py --help
 
@@ -55,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "bed" / "tests"))
 from bed_hadoop import fs_shell, yarn_conf, yarn_env, yarn_spark  # noqa: E402
-from bed_spark import FRUGAL_CONF, read_bed_env  # noqa: E402
+from bed_spark import FRUGAL_CONF, BedSpark, read_bed_env  # noqa: E402
 
 SPARKENV = Path(os.environ.get("SPARKENV_BIN", ROOT / "build" / "sparkenv"))
 APP = ROOT / "bench" / "startup_app.py"
@@ -150,10 +152,12 @@ class Artifacts:
 
 # ---- one timed application ----
 
-def command(method, published, spark, env, python, cache: Path, pex_root: Path):
-    conf = {**FRUGAL_CONF, **yarn_conf(spark, "client"), "spark.app.name": f"bench-{method}",
+def command(method, published, spark, env, python, cache: Path, pex_root: Path, master: str):
+    yarn = master == "yarn"
+    conf = {**FRUGAL_CONF, **(yarn_conf(spark, "client") if yarn else {}),
+            "spark.app.name": f"bench-{method}",
             "spark.pyspark.python": str(python), "spark.pyspark.driver.python": str(python)}
-    extra_env = yarn_env(env, spark)
+    extra_env = yarn_env(env, spark) if yarn else {}
     if method.startswith("sparkenv"):
         head = [SPARKENV, "submit", "--env", published["store"][method], "--cache-dir", cache,
                 "--quiet"]
@@ -183,7 +187,7 @@ def command(method, published, spark, env, python, cache: Path, pex_root: Path):
     args = []
     for k, v in conf.items():
         args += ["--conf", f"{k}={v}"]
-    return head + ["--master", "yarn"] + args + tail, spark.env(extra_env)
+    return head + ["--master", "yarn" if yarn else spark.master] + args + tail, spark.env(extra_env)
 
 
 def clear_node_layers(env):
@@ -194,8 +198,8 @@ def clear_node_layers(env):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def timed(method, published, spark, env, python, cache, pex_root) -> dict:
-    cmd, run_env = command(method, published, spark, env, python, cache, pex_root)
+def timed(method, published, spark, env, python, cache, pex_root, master) -> dict:
+    cmd, run_env = command(method, published, spark, env, python, cache, pex_root, master)
     before = datanode_bytes_read()
     t0 = time.time()
     p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=run_env,
@@ -220,6 +224,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="one repetition")
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--line", default="4", help="Spark line of the bed: 4 or 3.5")
+    ap.add_argument("--master", choices=["yarn", "standalone"], default="yarn",
+                    help="the bed's YARN (default) or its standalone cluster (client mode both)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "startup"))
     args = ap.parse_args()
     reps = 1 if args.smoke else args.reps
@@ -228,7 +234,7 @@ def main():
     if unknown:
         raise SystemExit(f"unknown method(s) {', '.join(unknown)}: expected {', '.join(ALL_METHODS)}")
     env = read_bed_env()
-    spark = yarn_spark(env, args.line)
+    spark = yarn_spark(env, args.line) if args.master == "yarn" else BedSpark.of(env, args.line)
     python = spark.python
     work = Path(tempfile.mkdtemp(prefix="sparkenv-bench-startup-"))
     artifacts = Artifacts(env, work, python)
@@ -248,9 +254,9 @@ def main():
                 cache = work / f"cache-{rep}-{method}"
                 pex_root = work / f"pexroot-{rep}"
                 for mode in MODES:
-                    if mode == "cold" and method.startswith("sparkenv"):
+                    if mode == "cold" and method.startswith("sparkenv") and args.master == "yarn":
                         clear_node_layers(env)
-                    r = timed(method, published, spark, env, python, cache, pex_root)
+                    r = timed(method, published, spark, env, python, cache, pex_root, args.master)
                     r.update(method=method, mode=mode, rep=rep)
                     runs.append(r)
                     print(f"rep {rep} {method:9} {mode}: {r['seconds']:6.1f} s to the end of the "
@@ -258,11 +264,11 @@ def main():
                           file=sys.stderr)
         finally:
             artifacts.remove(published)
-    write(args.out, runs, sizes, spark, methods, reps)
+    write(args.out, runs, sizes, spark, methods, reps, args.master)
     shutil.rmtree(work, ignore_errors=True)
 
 
-def write(out, runs, sizes, spark, methods, reps):
+def write(out, runs, sizes, spark, methods, reps, master):
     med = {}
     for m in methods:
         for mode in MODES:
@@ -272,10 +278,11 @@ def write(out, runs, sizes, spark, methods, reps):
     data = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "machine": {"cores": os.cpu_count(), "platform": platform.platform(),
                         "load": os.getloadavg()},
-            "spark": spark.version, "master": "yarn (client mode)", "requirements": REQUIREMENTS,
+            "spark": spark.version, "master": f"{master} (client mode)", "requirements": REQUIREMENTS,
             "sizes": sizes, "repetitions": reps, "runs": runs}
     Path(out + ".json").write_text(json.dumps(data, indent=1) + "\n")
-    lines = [f"Spark {spark.version} on the bed's YARN (client mode, 2 executors), "
+    where = "YARN" if master == "yarn" else "standalone cluster"
+    lines = [f"Spark {spark.version} on the bed's {where} (client mode, 2 executors), "
              f"{' + '.join(REQUIREMENTS)}; median of {reps} repetition(s); "
              f"{data['date']}, load {data['machine']['load'][0]:.1f} on {os.cpu_count()} cores.",
              "", "| method | cold (s) | warm (s) | cold / sparkenv cold | warm / sparkenv warm "
