@@ -35,7 +35,7 @@ second application with the same artifacts and caches.
 
 Output: bench/results/startup.{json,md}; docs/benchmarks.md explains it.
 Not part of scripts/test: a benchmark is not a test. Needs the bed up
-(hadoop, mirror) and a build.
+(hadoop, mirror; spark-4 or spark-3.5 too for --master standalone) and a build.
 """
 from __future__ import annotations
 
