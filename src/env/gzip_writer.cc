@@ -72,11 +72,15 @@ void Compress(Block& b, int level) {
   b.crc = crc32_gzip_refl(0, reinterpret_cast<const uint8_t*>(b.input.data()), b.input.size());
 }
 
-void PutLe32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
 }  // namespace
+
+std::string GzipTrailer(uint32_t crc32, uint64_t size) {
+  std::string out;
+  for (uint32_t v : {crc32, static_cast<uint32_t>(size & 0xFFFFFFFFu)}) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  }
+  return out;
+}
 
 struct ParallelGzipWriter::State {
   Sink sink;
@@ -174,10 +178,7 @@ Status ParallelGzipWriter::Finish() {
   rest.swap(s.current);
   s.Submit(std::move(rest), true, state_);
   if (Status st = s.Drain(0); !st.ok()) return st;
-  std::string trailer;
-  PutLe32(trailer, s.crc);
-  PutLe32(trailer, static_cast<uint32_t>(s.total & 0xFFFFFFFFu));
-  return s.sink(trailer);
+  return s.sink(GzipTrailer(s.crc, s.total));
 }
 
 }  // namespace sparkenv::env

@@ -19,8 +19,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/result.h"
@@ -30,6 +32,10 @@ namespace sparkenv::env {
 // The header of every gzip member sparkenv writes: no name, no time, OS
 // "Unix", so the same input gives the same bytes.
 inline constexpr char kGzipHeader[10] = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, 3};
+
+// The trailer that ends a gzip member (RFC 1952): the CRC-32 of its content
+// and the content's size modulo 2^32, little-endian.
+std::string GzipTrailer(uint32_t crc32, uint64_t size);
 
 class ParallelGzipWriter {
  public:

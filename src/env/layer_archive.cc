@@ -217,11 +217,7 @@ Status LayerArchiveWriter::AddDeflatedFile(const std::string& path, bool executa
   if (Status s = stream([&st](std::string_view bytes) { return st.Out(bytes); }); !s.ok()) {
     return s;
   }
-  std::string trailer;
-  for (uint32_t v : {crc32, static_cast<uint32_t>(size & 0xFFFFFFFFu)}) {
-    for (int i = 0; i < 4; ++i) trailer.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-  }
-  if (Status s = st.Out(trailer); !s.ok()) return s;
+  if (Status s = st.Out(GzipTrailer(crc32, size)); !s.ok()) return s;
   // libarchive still counts the entry's bytes (and pads after them): it
   // gets zeros, which go nowhere. Then a new member for the rest of the tar.
   static const std::string kZeros(kChunk, '\0');

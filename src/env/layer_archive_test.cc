@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +10,7 @@
 
 #include "index/sha256.h"
 #include "install/record.h"
+#include "tests/env/gunzip.h"
 #include "tests/install/zip_builder.h"
 
 namespace sparkenv::env {
@@ -25,35 +25,6 @@ std::string ReadFile(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// A gzip file's content, member after member (zlib, not the code under
-// test); `members` counts them. Empty on a corrupt stream.
-std::string Gunzip(const std::string& gz, int* members = nullptr) {
-  z_stream z{};
-  inflateInit2(&z, 16 + MAX_WBITS);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  z.avail_in = static_cast<uInt>(gz.size());
-  std::string out;
-  char buf[1 << 16];
-  int count = 0;
-  while (true) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    int rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-    if (rc == Z_STREAM_END) {
-      ++count;
-      if (z.avail_in == 0) break;
-      inflateReset(&z);
-    } else if (rc != Z_OK) {
-      out.clear();
-      break;
-    }
-  }
-  inflateEnd(&z);
-  if (members != nullptr) *members = count;
-  return out;
 }
 
 class LayerArchiveTest : public ::testing::Test {
@@ -123,9 +94,10 @@ TEST_F(LayerArchiveTest, StreamingAWheelGivesTheTarOfItsInstalledFolder) {
   // the rest; the packed folder is one member.
   int streamed_members = 0;
   int packed_members = 0;
-  const std::string tar = Gunzip(ReadFile(dir_ / "streamed.tar.gz"), &streamed_members);
-  ASSERT_FALSE(tar.empty());
-  EXPECT_EQ(tar, Gunzip(ReadFile(dir_ / "packed.tar.gz"), &packed_members));
+  const auto tar = testing::Gunzip(ReadFile(dir_ / "streamed.tar.gz"), &streamed_members);
+  ASSERT_TRUE(tar.has_value());
+  ASSERT_FALSE(tar->empty());
+  EXPECT_EQ(tar, testing::Gunzip(ReadFile(dir_ / "packed.tar.gz"), &packed_members));
   EXPECT_EQ(streamed_members, 3);
   EXPECT_EQ(packed_members, 1);
   const std::string so_deflated = install::testing::RawDeflate(std::string(300000, '\x7f'));
@@ -152,7 +124,7 @@ TEST_F(LayerArchiveTest, ABigMemberWithBytesAfterItsDeflateStreamIsDeflatedAgain
   auto streamed = Stream(BuildWheel(spec), "junk.tar.gz");
   ASSERT_TRUE(streamed.ok()) << streamed.error().message();
   int members = 0;
-  EXPECT_FALSE(Gunzip(ReadFile(dir_ / "junk.tar.gz"), &members).empty());
+  EXPECT_NE(testing::Gunzip(ReadFile(dir_ / "junk.tar.gz"), &members).value_or(""), "");
   EXPECT_EQ(members, 1);
   fs::create_directories(dir_ / "junk");
   Status unpacked = UnpackLayer((dir_ / "junk.tar.gz").string(), (dir_ / "junk").string());
@@ -163,7 +135,7 @@ TEST_F(LayerArchiveTest, ABigMemberWithBytesAfterItsDeflateStreamIsDeflatedAgain
   WheelSpec stored;
   stored.files = {{"demo/big.bin", std::string(200000, 's'), false}};
   ASSERT_TRUE(Stream(BuildWheel(stored), "stored.tar.gz").ok());
-  EXPECT_FALSE(Gunzip(ReadFile(dir_ / "stored.tar.gz"), &members).empty());
+  EXPECT_NE(testing::Gunzip(ReadFile(dir_ / "stored.tar.gz"), &members).value_or(""), "");
   EXPECT_EQ(members, 1);
 }
 
